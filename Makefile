@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# idxd-vdev: the one entry point.  "make run" and "make check" build what is
+# missing first; see README.md.
+
+include versions.mk
+
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+export TOP BUILD LINUX_TARBALL LINUX_TREE_NAME QEMU_PKG_VERSION
+
+VM := tools/testing/vm
+
+.PHONY: all deps linux qemu selftests build run check checkpatch kunit-config \
+	clean distclean help
+
+all: build
+
+help:
+	@echo "make deps       install build and test dependencies from Debian"
+	@echo "make build      kernel, modules, kselftests and QEMU under build/"
+	@echo "make run        boot the emulated host and show it"
+	@echo "make check      static checks, then every test; ends with 'N passed, N failed'"
+	@echo "make clean      remove build outputs, keep downloads and source trees"
+	@echo "make distclean  remove build/"
+
+deps:
+	@tools/build/deps.sh "$(LINUX_PKG)=$(LINUX_PKG_VERSION)"
+
+linux: deps
+	tools/build/linux.sh prepare
+	tools/build/linux.sh build
+
+selftests: linux
+	tools/build/linux.sh selftests
+
+qemu: deps
+	tools/build/qemu.sh build
+
+build: linux selftests qemu
+
+run: build
+	$(VM)/demo
+
+check: deps
+	$(VM)/check
+
+checkpatch: deps
+	tools/build/linux.sh prepare
+	$(VM)/check --static-only
+
+clean:
+	rm -rf $(BUILD)/linux-obj $(BUILD)/linux-modules $(BUILD)/kselftest \
+		$(BUILD)/qemu-obj $(BUILD)/qemu $(BUILD)/bzImage $(BUILD)/vm
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn test output into one "PASS: name" or "FAIL: name" line per test.
+
+  results.py kunit FILE.json   JSON written by "kunit.py parse --json"
+  results.py tap FILE          output of run_kselftest.sh
+
+A skipped test did not pass: it is reported as FAIL with the reason.
+"""
+
+import json
+import re
+import sys
+
+
+def report(name, status, why=""):
+    print(("PASS: " if status == "PASS" else "FAIL: ") + name +
+          ("" if status == "PASS" else f" ({why or status.lower()})"))
+
+
+def kunit(path):
+    with open(path) as f:
+        root = json.load(f)
+    count = 0
+
+    def walk(group, prefix):
+        nonlocal count
+        for case in group.get("test_cases", []):
+            report(f"kunit: {prefix}{case['name']}", case["status"])
+            count += 1
+        for sub in group.get("sub_groups", []):
+            walk(sub, f"{prefix}{sub['name']}.")
+
+    walk(root, "")
+    if count == 0:
+        report("kunit: results found in the console log", "FAIL", "no KTAP output")
+
+
+TOP = re.compile(r"^(not )?ok \d+ selftests: (\S+): (\S+)(.*)$")
+CASE = re.compile(r"^# (not )?ok \d+ (.+?)(\s+#\s*(SKIP|XFAIL|TODO).*)?$")
+
+
+def tap(path):
+    cases = []
+    seen = 0
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            m = CASE.match(line)
+            if m:
+                status = "FAIL" if m.group(1) else "PASS"
+                if m.group(4) == "SKIP":
+                    status = "SKIP"
+                cases.append((m.group(2), status))
+                continue
+            m = TOP.match(line)
+            if not m:
+                continue
+            seen += 1
+            prog = f"kselftest: {m.group(2)}:{m.group(3)}"
+            status = "FAIL" if m.group(1) else "PASS"
+            if "# SKIP" in m.group(4):
+                status = "SKIP"
+            for name, st in cases:
+                report(f"{prog}: {name}", st)
+            # A program that failed or timed out outside its cases, or
+            # produced none, counts as one result of its own.
+            if not cases or (status != "PASS" and
+                             all(st == "PASS" for _, st in cases)):
+                report(prog, status, m.group(4).strip(" #"))
+            cases = []
+    if seen == 0:
+        report("kselftest: results found in the VM output", "FAIL", "no TAP output")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("kunit", "tap"):
+        sys.exit(__doc__)
+    {"kunit": kunit, "tap": tap}[sys.argv[1]](sys.argv[2])

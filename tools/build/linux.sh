@@ -47,7 +47,7 @@ extract_and_patch() {
 	# checkpatch validates SPDX tags with scripts/spdxcheck.py, which
 	# reads the license list from git: commit LICENSES/ and nothing else.
 	git -C "$SRC.new" init -q
-	git -C "$SRC.new" add LICENSES
+	git -C "$SRC.new" add -f LICENSES
 	git -C "$SRC.new" -c user.name=idxd-vdev -c user.email=idxd-vdev@localhost \
 		commit -q -m "LICENSES for scripts/spdxcheck.py"
 	apply_series "$SRC.new" "$TOP/patches/linux"

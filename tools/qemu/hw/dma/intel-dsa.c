@@ -1056,7 +1056,7 @@ static uint8_t dsa_cmd_enable_wq(IntelDSAState *s, uint32_t operand)
          */
         wq->as = pci_get_address_space(pdev);
     }
-    wq->ring = g_new0(uint8_t[DSA_DESC_SIZE], size);
+    wq->ring = g_malloc0(size * DSA_DESC_SIZE);
     wq->ring_ims = g_new0(bool, size);
     wq->head = 0;
     wq->count = 0;
@@ -1759,14 +1759,14 @@ static void intel_dsa_realize(PCIDevice *pdev, Error **errp)
     pci_set_word(pdev->wmask + DSA_PASID_CAP_OFFSET + PCI_PASID_CTRL,
                  PCI_PASID_CTRL_ENABLE | PCI_PASID_CTRL_PRIV);
 
-    s->grpcfg = g_new0(uint64_t[DSA_GRPCFG_SIZE / 8], s->num_groups);
+    s->grpcfg = g_malloc0(s->num_groups * DSA_GRPCFG_SIZE);
     s->wqs = g_new0(DSAWorkQueue, s->num_wqs);
     for (i = 0; i < s->num_wqs; i++) {
         s->wqs[i].group = -1;
     }
     s->msix_perm = g_new0(uint32_t, s->num_msix);
     s->msix_handles = bitmap_new(s->num_msix);
-    s->ims = g_new0(uint32_t[DSA_IMS_ENTRY_SIZE / 4], MAX(s->num_ims, 1));
+    s->ims = g_malloc0(MAX(s->num_ims, 1) * DSA_IMS_ENTRY_SIZE);
     s->ims_handles = bitmap_new(MAX(s->num_ims, 1));
     s->bh = qemu_bh_new_guarded(dsa_engine_bh, s,
                                 &DEVICE(s)->mem_reentrancy_guard);

@@ -9,6 +9,10 @@ TOP := $(CURDIR)
 BUILD := $(TOP)/build
 export TOP BUILD LINUX_TARBALL LINUX_TREE_NAME QEMU_PKG_VERSION
 
+# The distribution's tools first (its python3 has the modules the kernel's
+# scripts import), whatever else the calling environment put ahead of them.
+export PATH := /usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
+
 VM := tools/testing/vm
 
 .PHONY: all deps linux qemu selftests build run check checkpatch kunit-config \

@@ -29,7 +29,8 @@ OVERLAY_DIRS="arch Documentation drivers include kernel lib samples virt tools/t
 
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 export CCACHE_BASEDIR=$BUILD
-KMAKE=(make -C "$SRC" O="$OBJ" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc")
+# LOCALVERSION is set so that the git repository above adds no "+".
+KMAKE=(make -C "$SRC" O="$OBJ" ARCH=x86_64 -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc" LOCALVERSION=)
 
 # shellcheck source=lib.sh
 . "$TOP/tools/build/lib.sh"
@@ -43,6 +44,12 @@ extract_and_patch() {
 	# tar keeps the archive's mtimes, so after a re-extraction only the
 	# files the series touches are newer than the objects built from them.
 	tar -C "$SRC.new" --strip-components=1 -xf "$LINUX_TARBALL"
+	# checkpatch validates SPDX tags with scripts/spdxcheck.py, which
+	# reads the license list from git: commit LICENSES/ and nothing else.
+	git -C "$SRC.new" init -q
+	git -C "$SRC.new" add -f LICENSES
+	git -C "$SRC.new" -c user.name=idxd-vdev -c user.email=idxd-vdev@localhost \
+		commit -q -m "LICENSES for scripts/spdxcheck.py"
 	apply_series "$SRC.new" "$TOP/patches/linux"
 	rm -rf "$SRC"
 	mv "$SRC.new" "$SRC"

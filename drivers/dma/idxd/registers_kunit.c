@@ -232,6 +232,7 @@ static struct kunit_suite idxd_regs_suite = {
 	.name = "idxd_registers",
 	.test_cases = idxd_regs_cases,
 };
+
 kunit_test_suite(idxd_regs_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the Intel DSA register layout");

@@ -8,10 +8,7 @@
  * interrupts really go through the remapping domain.
  */
 
-#include <dirent.h>
-#include <inttypes.h>
-#include <stdbool.h>
-#include <stdint.h>
+#include <linux/const.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,17 +19,17 @@
 #define MAX_IOMMUS	16
 
 /* VT-d register bits (VT-d specification, chapter 11). */
-#define GSTS_TES	(1ULL << 31)	/* translation enabled */
-#define GSTS_IRES	(1ULL << 25)	/* interrupt remapping enabled */
-#define GSTS_IRTPS	(1ULL << 24)	/* interrupt remap table pointer set */
+#define GSTS_TES	_BITULL(31)	/* translation enabled */
+#define GSTS_IRES	_BITULL(25)	/* interrupt remapping enabled */
+#define GSTS_IRTPS	_BITULL(24)	/* interrupt remap table pointer set */
 #define RTADDR_TTM(r)	(((r) >> 10) & 3) /* translation table mode */
 #define TTM_SCALABLE	1
-#define ECAP_PASID	(1ULL << 40)
-#define ECAP_SMTS	(1ULL << 43)
+#define ECAP_PASID	_BITULL(40)
+#define ECAP_SMTS	_BITULL(43)
 
 struct iommu_regs {
 	char name[64];
-	uint64_t gsts, rtaddr, ecap, irta;
+	unsigned long long gsts, rtaddr, ecap, irta;
 	unsigned int seen;
 };
 
@@ -40,8 +37,8 @@ struct iommu_regs {
 static int read_regset(struct iommu_regs *regs, int max)
 {
 	char line[256], reg[32];
+	unsigned long long val;
 	unsigned int off;
-	uint64_t val;
 	int n = -1;
 	FILE *f;
 
@@ -53,10 +50,11 @@ static int read_regset(struct iommu_regs *regs, int max)
 			if (++n >= max)
 				break;
 			memset(&regs[n], 0, sizeof(regs[n]));
-			sscanf(line, "IOMMU: %63s", regs[n].name);
+			if (sscanf(line, "IOMMU: %63s", regs[n].name) != 1)
+				snprintf(regs[n].name, sizeof(regs[n].name), "dmar?");
 			continue;
 		}
-		if (n < 0 || sscanf(line, "%31s 0x%x 0x%" SCNx64, reg, &off, &val) != 3)
+		if (n < 0 || sscanf(line, "%31s 0x%x 0x%llx", reg, &off, &val) != 3)
 			continue;
 		if (!strcmp(reg, "GSTS")) {
 			regs[n].gsts = val;
@@ -106,7 +104,7 @@ TEST_F(iommu, interrupt_remapping_enabled)
 	for (i = 0; i < self->count; i++) {
 		struct iommu_regs *r = &self->regs[i];
 
-		TH_LOG("%s: GSTS %#" PRIx64 " IRTA %#" PRIx64, r->name, r->gsts, r->irta);
+		TH_LOG("%s: GSTS %#llx IRTA %#llx", r->name, r->gsts, r->irta);
 		EXPECT_TRUE(r->gsts & GSTS_IRTPS);
 		EXPECT_TRUE(r->gsts & GSTS_IRES);
 		EXPECT_NE(r->irta & ~0xfffULL, 0);
@@ -120,7 +118,7 @@ TEST_F(iommu, scalable_mode_enabled)
 	for (i = 0; i < self->count; i++) {
 		struct iommu_regs *r = &self->regs[i];
 
-		TH_LOG("%s: ECAP %#" PRIx64 " RTADDR %#" PRIx64, r->name, r->ecap, r->rtaddr);
+		TH_LOG("%s: ECAP %#llx RTADDR %#llx", r->name, r->ecap, r->rtaddr);
 		EXPECT_TRUE(r->ecap & ECAP_SMTS);
 		EXPECT_TRUE(r->ecap & ECAP_PASID);
 		EXPECT_TRUE(r->gsts & GSTS_TES);

@@ -28,6 +28,10 @@
  * and ENQCMDS to shared WQs would use the same assembly and answer
  * accept or retry in the write's MemTxResult.
  *
+ * Errors that have no completion record to go to are reported in SWERR,
+ * or, once software enabled it, in the event log (evl=on, the default):
+ * a ring of 64-byte entries in memory, as DSA 2.0 devices have it.
+ *
  * Interrupts are memory writes with the device's requester ID, through
  * the device's bus master address space, like any MSI; so intel-iommu
  * remaps and validates IMS messages exactly as MSI-X messages.
@@ -199,6 +203,7 @@ struct IntelDSAState {
     uint16_t total_wq_size;
     uint16_t num_ims;
     uint16_t num_msix;
+    bool evl;
 
     /* BAR0 layout */
     uint32_t msix_perm_off;
@@ -217,6 +222,10 @@ struct IntelDSAState {
     uint32_t cmd;
     uint32_t cmdsts;
     uint64_t swerr[4];
+    uint64_t evlcfg[2];
+    uint32_t evl_head;
+    uint32_t evl_tail;
+    bool evl_int_pending;
     uint64_t (*grpcfg)[DSA_GRPCFG_SIZE / 8];
     DSAWorkQueue *wqs;
     uint32_t *msix_perm;
@@ -286,42 +295,104 @@ static void dsa_misc_irq(IntelDSAState *s, uint32_t cause, bool notify)
     }
 }
 
+static bool dsa_evl_enabled(IntelDSAState *s)
+{
+    return dsa_enabled(s) && (s->gencfg & DSA_GENCFG_EVL_EN);
+}
+
+static AddressSpace *dsa_evl_as(IntelDSAState *s)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+    AddressSpace *as = NULL;
+
+    if (s->evlcfg[0] & DSA_EVLCFG_PASID_EN) {
+        as = pci_device_iommu_pasid_address_space(pdev,
+                (s->evlcfg[1] >> DSA_EVLCFG_PASID_SHIFT) & DSA_DESC_PASID_MASK);
+    }
+    return as ? as : pci_get_address_space(pdev);
+}
+
+/* Append an entry to the event log; false if it is full or unwritable. */
+static bool dsa_evl_write(IntelDSAState *s, const uint64_t *err,
+                          const uint8_t *rec)
+{
+    uint32_t size = s->evlcfg[1] & DSA_EVLCFG_SIZE_MASK;
+    uint8_t entry[DSA_EVL_ENTRY_SIZE] = { 0 };
+    uint64_t addr;
+    int i;
+
+    if ((s->evl_tail + 1) % size == s->evl_head || !dsa_bus_master(s)) {
+        return false;
+    }
+    for (i = 0; i < 4; i++) {
+        stq_le_p(entry + i * 8, err[i]);
+    }
+    if (rec) {
+        memcpy(entry + DSA_EVL_CR, rec, DSA_COMPL_SIZE);
+    }
+    addr = (s->evlcfg[0] & DSA_EVLCFG_BASE_MASK) +
+           (uint64_t)s->evl_tail * DSA_EVL_ENTRY_SIZE;
+    if (dma_memory_write(dsa_evl_as(s), addr, entry, sizeof(entry),
+                         MEMTXATTRS_UNSPECIFIED)) {
+        return false;
+    }
+    s->evl_tail = (s->evl_tail + 1) % size;
+    s->evl_int_pending = true;
+    dsa_misc_irq(s, DSA_INTC_EVL, s->genctrl & DSA_GENCTRL_EVL_INT_EN);
+    return true;
+}
+
+/*
+ * Report an error that has no completion record to go to: in the event
+ * log when it is enabled and has room, else in SWERR.  @rec, if not
+ * NULL, is the completion record the descriptor would have had.
+ */
 static void dsa_swerr(IntelDSAState *s, uint8_t err, int wq_id,
                       const DSADesc *d, DSAWorkQueue *wq, bool batch,
                       uint32_t batch_idx, uint64_t fault_addr,
-                      bool fault_write, uint32_t invalid_flags)
+                      bool fault_write, uint32_t invalid_flags,
+                      const uint8_t *rec)
 {
-    uint64_t w0;
+    uint64_t e[4];
+
+    e[0] = (uint64_t)err << DSA_SWERR_ERROR_SHIFT;
+    if (wq_id >= 0) {
+        e[0] |= DSA_SWERR_WQ_IDX_VALID |
+                (uint64_t)wq_id << DSA_SWERR_WQ_IDX_SHIFT;
+    }
+    if (d) {
+        e[0] |= DSA_SWERR_DESC_VALID |
+                (uint64_t)d->opcode << DSA_SWERR_OPERATION_SHIFT;
+    }
+    if (wq && wq->pasid_en) {
+        e[0] |= (uint64_t)wq->pasid << DSA_SWERR_PASID_SHIFT;
+        if (wq->priv) {
+            e[0] |= DSA_SWERR_PRIV;
+        }
+    }
+    if (batch) {
+        e[0] |= DSA_SWERR_BATCH;
+    }
+    if (fault_write) {
+        e[0] |= DSA_SWERR_FAULT_RW;
+    }
+    e[1] = (batch ? batch_idx & 0xffff : 0) | (uint64_t)invalid_flags << 32;
+    e[2] = fault_addr;
+    e[3] = 0;
+
+    if (dsa_evl_enabled(s)) {
+        uint64_t evl[4] = { e[0] | DSA_EVL_ERR_INFO_VALID, e[1], e[2], 0 };
+
+        if (dsa_evl_write(s, evl, rec)) {
+            return;
+        }
+    }
 
     if (s->swerr[0] & DSA_SWERR_VALID) {
         s->swerr[0] |= DSA_SWERR_OVERFLOW;
     } else {
-        w0 = DSA_SWERR_VALID | (uint64_t)err << DSA_SWERR_ERROR_SHIFT;
-        if (wq_id >= 0) {
-            w0 |= DSA_SWERR_WQ_IDX_VALID |
-                  (uint64_t)wq_id << DSA_SWERR_WQ_IDX_SHIFT;
-        }
-        if (d) {
-            w0 |= DSA_SWERR_DESC_VALID |
-                  (uint64_t)d->opcode << DSA_SWERR_OPERATION_SHIFT;
-        }
-        if (wq && wq->pasid_en) {
-            w0 |= (uint64_t)wq->pasid << DSA_SWERR_PASID_SHIFT;
-            if (wq->priv) {
-                w0 |= DSA_SWERR_PRIV;
-            }
-        }
-        if (batch) {
-            w0 |= DSA_SWERR_BATCH;
-        }
-        if (fault_write) {
-            w0 |= DSA_SWERR_FAULT_RW;
-        }
-        s->swerr[0] = w0;
-        s->swerr[1] = (batch ? batch_idx & 0xffff : 0) |
-                      (uint64_t)invalid_flags << 32;
-        s->swerr[2] = fault_addr;
-        s->swerr[3] = 0;
+        e[0] |= DSA_SWERR_VALID;
+        memcpy(s->swerr, e, sizeof(s->swerr));
     }
     dsa_misc_irq(s, DSA_INTC_ERR, s->genctrl & DSA_GENCTRL_SOFTERR_INT_EN);
 }
@@ -460,6 +531,10 @@ static bool dsa_op_validate(IntelDSAState *s, DSAWorkQueue *wq, DSAOp *op,
         bad |= DSA_FLAG_RCI;
     }
     if (bad) {
+        if (bad & DSA_FLAG_RCI) {
+            /* An invalid interrupt request raises no interrupt. */
+            op->irq_ok = false;
+        }
         op->res.invalid_flags = bad;
         dsa_op_fail(op, DSA_COMP_INVALID_FLAGS);
         return false;
@@ -638,32 +713,30 @@ static void dsa_op_complete(IntelDSAState *s, unsigned wq_id, DSAOp *op,
     bool reported = false;
     uint8_t rec[DSA_COMPL_SIZE] = { 0 };
 
+    rec[DSA_COMPL_STATUS] = r->status;
+    if (r->status == DSA_COMP_PAGE_FAULT_NOBOF && r->fault_write) {
+        rec[DSA_COMPL_STATUS] |= DSA_COMP_STATUS_WRITE;
+    }
+    rec[DSA_COMPL_RESULT] = r->result;
+    stl_le_p(rec + DSA_COMPL_BYTES_COMPLETED, r->bytes);
+    stq_le_p(rec + DSA_COMPL_FAULT_ADDR, r->fault_addr);
+    stl_le_p(rec + DSA_COMPL_INVALID_FLAGS, r->invalid_flags & 0xffffff);
+
     if ((d->flags & DSA_FLAG_CRAV) && r->status != DSA_COMP_CRA_ALIGN &&
         ((d->flags & DSA_FLAG_RCR) || r->status != DSA_COMP_SUCCESS)) {
-        rec[DSA_COMPL_STATUS] = r->status;
-        if (r->status == DSA_COMP_PAGE_FAULT_NOBOF && r->fault_write) {
-            rec[DSA_COMPL_STATUS] |= DSA_COMP_STATUS_WRITE;
-        }
-        rec[DSA_COMPL_RESULT] = r->result;
-        stl_le_p(rec + DSA_COMPL_BYTES_COMPLETED, r->bytes);
-        stq_le_p(rec + DSA_COMPL_FAULT_ADDR, r->fault_addr);
-        stl_le_p(rec + DSA_COMPL_INVALID_FLAGS, r->invalid_flags & 0xffffff);
-
         /* The status byte goes last: software polls it. */
         if (dsa_dma(s, wq, d->compl_addr + 1, rec + 1, DSA_COMPL_SIZE - 1,
                     DMA_DIRECTION_FROM_DEVICE) ||
             dsa_dma(s, wq, d->compl_addr, rec, 1,
                     DMA_DIRECTION_FROM_DEVICE)) {
             dsa_swerr(s, DSA_COMP_CRA_XLAT, wq_id, d, wq, in_batch,
-                      batch_idx, d->compl_addr, true, 0);
-            reported = true;
-        } else {
-            reported = true;
+                      batch_idx, d->compl_addr, true, 0, rec);
         }
+        reported = true;
     }
     if (error && !reported) {
         dsa_swerr(s, r->status, wq_id, d, wq, in_batch, batch_idx,
-                  r->fault_addr, r->fault_write, r->invalid_flags);
+                  r->fault_addr, r->fault_write, r->invalid_flags, rec);
     }
 
     if (op->irq_ok) {
@@ -976,6 +1049,13 @@ static uint8_t dsa_cmd_enable_device(IntelDSAState *s)
     if (err) {
         return err;
     }
+    if ((s->gencfg & DSA_GENCFG_EVL_EN) &&
+        (s->evlcfg[1] & DSA_EVLCFG_SIZE_MASK) < DSA_EVL_SIZE_MIN) {
+        return DSA_CMDSTS_ERR_CONFIG;
+    }
+    s->evl_head = 0;
+    s->evl_tail = 0;
+    s->evl_int_pending = false;
     for (i = 0; i < s->num_wqs; i++) {
         s->wqs[i].group = -1;
         for (g = 0; g < s->num_groups; g++) {
@@ -1125,6 +1205,10 @@ static void dsa_soft_reset(IntelDSAState *s)
     bitmap_zero(s->msix_handles, s->num_msix);
     bitmap_zero(s->ims_handles, s->num_ims);
     memset(s->swerr, 0, sizeof(s->swerr));
+    memset(s->evlcfg, 0, sizeof(s->evlcfg));
+    s->evl_head = 0;
+    s->evl_tail = 0;
+    s->evl_int_pending = false;
     s->gencfg = 0;
     s->genctrl = 0;
     s->gensts = DSA_STATE_DISABLED;
@@ -1287,12 +1371,13 @@ static void dsa_submit(IntelDSAState *s, unsigned wq_id, bool ims,
     if (!dsa_enabled(s) || !wq->enabled || wq->disabling) {
         dsa_desc_parse(&d, desc);
         dsa_swerr(s, DSA_SWERR_WQ_NOT_ENABLED, wq_id, &d, NULL, false, 0,
-                  0, false, 0);
+                  0, false, 0, NULL);
         return;
     }
     if (wq->count == wq->size) {
         dsa_desc_parse(&d, desc);
-        dsa_swerr(s, DSA_SWERR_WQ_FULL, wq_id, &d, wq, false, 0, 0, false, 0);
+        dsa_swerr(s, DSA_SWERR_WQ_FULL, wq_id, &d, wq, false, 0, 0, false, 0,
+                  NULL);
         return;
     }
     tail = (wq->head + wq->count) % wq->size;
@@ -1367,6 +1452,7 @@ static uint64_t dsa_gencap(IntelDSAState *s)
            (uint64_t)DSA_MAX_XFER_SHIFT << DSA_GENCAP_MAX_XFER_SHIFT |
            (uint64_t)DSA_MAX_BATCH_SHIFT << DSA_GENCAP_MAX_BATCH_SHIFT |
            (uint64_t)(s->num_ims / 256) << DSA_GENCAP_MAX_IMS_MULT_SHIFT |
+           (uint64_t)(s->evl ? 1 : 0) << DSA_GENCAP_EVL_SUPPORT_SHIFT |
            DSA_GENCAP_CONFIG_EN;
 }
 
@@ -1425,6 +1511,12 @@ static uint64_t dsa_ctrl_read64(IntelDSAState *s, hwaddr addr)
         return DSA_CMDCAP_MASK;
     case DSA_REG_SWERR ... DSA_REG_SWERR + 0x18:
         return s->swerr[(addr - DSA_REG_SWERR) / 8];
+    case DSA_REG_EVLCFG ... DSA_REG_EVLCFG + 8:
+        return s->evl ? s->evlcfg[(addr - DSA_REG_EVLCFG) / 8] : 0;
+    case DSA_REG_EVLSTATUS:
+        return s->evl_head |
+               (uint64_t)s->evl_tail << DSA_EVLSTATUS_TAIL_SHIFT |
+               (s->evl_int_pending ? DSA_EVLSTATUS_INT_PENDING : 0);
     default:
         return 0;
     }
@@ -1517,6 +1609,24 @@ static void dsa_wqcfg_write(IntelDSAState *s, hwaddr off, uint32_t val)
                   (val & dsa_wqcfg_wmask[dw]);
 }
 
+static void dsa_evlcfg_write(IntelDSAState *s, hwaddr off, uint32_t val)
+{
+    static const uint64_t wmask[2] = {
+        DSA_EVLCFG_BASE_MASK | DSA_EVLCFG_PASID_EN | DSA_EVLCFG_PRIV,
+        DSA_EVLCFG_SIZE_MASK |
+            (uint64_t)DSA_DESC_PASID_MASK << DSA_EVLCFG_PASID_SHIFT,
+    };
+    uint64_t *q = &s->evlcfg[off / 8], m = wmask[off / 8];
+
+    if (off & 4) {
+        m &= 0xffffffff00000000ULL;
+        *q = (*q & ~m) | (((uint64_t)val << 32) & m);
+    } else {
+        m &= 0xffffffffULL;
+        *q = (*q & ~m) | (val & m);
+    }
+}
+
 static void dsa_reg_write32(IntelDSAState *s, hwaddr addr, uint32_t val)
 {
     hwaddr off;
@@ -1524,12 +1634,34 @@ static void dsa_reg_write32(IntelDSAState *s, hwaddr addr, uint32_t val)
     switch (addr) {
     case DSA_REG_GENCFG:
         if (!dsa_enabled(s)) {
-            s->gencfg = val & DSA_GENCFG_USER_INT_EN;
+            s->gencfg = val & (DSA_GENCFG_USER_INT_EN |
+                               (s->evl ? DSA_GENCFG_EVL_EN : 0));
         }
         return;
     case DSA_REG_GENCTRL:
         s->genctrl = val & (DSA_GENCTRL_SOFTERR_INT_EN |
-                            DSA_GENCTRL_HALT_INT_EN);
+                            DSA_GENCTRL_HALT_INT_EN |
+                            (s->evl ? DSA_GENCTRL_EVL_INT_EN : 0));
+        return;
+    case DSA_REG_EVLCFG:
+    case DSA_REG_EVLCFG + 4:
+    case DSA_REG_EVLCFG + 8:
+    case DSA_REG_EVLCFG + 12:
+        if (s->evl && !dsa_enabled(s)) {
+            dsa_evlcfg_write(s, addr - DSA_REG_EVLCFG, val);
+        }
+        return;
+    case DSA_REG_EVLSTATUS:
+        if (s->evl) {
+            /* The head, as far as software has read the log */
+            s->evl_head = (val & 0xffff) %
+                          MAX(s->evlcfg[1] & DSA_EVLCFG_SIZE_MASK, 1);
+        }
+        return;
+    case DSA_REG_EVLSTATUS + 4:
+        if (val & (DSA_EVLSTATUS_INT_PENDING >> 32)) {
+            s->evl_int_pending = false;
+        }
         return;
     case DSA_REG_INTCAUSE:
         s->intcause &= ~val;
@@ -1802,6 +1934,7 @@ static Property intel_dsa_properties[] = {
     DEFINE_PROP_UINT16("wq-size", IntelDSAState, total_wq_size, 128),
     DEFINE_PROP_UINT16("ims-entries", IntelDSAState, num_ims, 256),
     DEFINE_PROP_UINT16("msix-vectors", IntelDSAState, num_msix, 0),
+    DEFINE_PROP_BOOL("evl", IntelDSAState, evl, true),
     DEFINE_PROP_END_OF_LIST(),
 };
 

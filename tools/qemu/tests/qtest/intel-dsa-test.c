@@ -10,6 +10,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/bswap.h"
 #include "libqtest.h"
 #include "libqos/pci.h"
 #include "libqos/pci-pc.h"
@@ -93,7 +94,7 @@ static DSATest *dsa_start(const char *extra)
     QPCIDevice *host;
     uint64_t tables;
 
-    t->qts = qtest_initf("-machine q35 -m 256M -device intel-dsa,"
+    t->qts = qtest_initf("-nodefaults -machine q35 -m 256M -device intel-dsa,"
                          "addr=%d.0,wqs=%d,engines=%d,groups=%d,"
                          "wq-size=%d,ims-entries=%d,msix-vectors=%d%s",
                          DSA_SLOT, DSA_WQS, DSA_ENGINES, DSA_GROUPS,
@@ -650,6 +651,8 @@ static void test_ims_pasid(void)
     config_wq(t, 1, 8, DSA_WQCFG_PASID_EN | 0x42 << DSA_WQCFG_PASID_SHIFT);
     qtest_writew(t->qts, ecam(t, 0x108 + PCI_PASID_CTRL),
                  PCI_PASID_CTRL_ENABLE);
+    /* WQ 1's descriptors are user mode (WQCFG priv 0): allow their irqs */
+    wr32(t, DSA_REG_GENCFG, DSA_GENCFG_USER_INT_EN);
     g_assert_cmphex(dsa_cmd(t, DSA_CMD_ENABLE_DEVICE, 0, false), ==, 0);
     enable_wq(t, 0);
     enable_wq(t, 1);
@@ -675,20 +678,8 @@ static void test_ims_pasid(void)
     settle(t);
     g_assert_cmphex(qtest_readl(t->qts, msi), ==, 0);
 
-    /*
-     * The matching PASID may.  Its WQ is privileged (the dedicated WQ's
-     * priv bit is 0: user), so user interrupts must be enabled first.
-     */
+    /* The matching PASID may. */
     wr32(t, ctrl, DSA_IMS_CTRL_PASID_EN | 0x42 << DSA_IMS_CTRL_PASID_SHIFT);
-    qtest_memset(t->qts, compl, 0, DSA_COMPL_SIZE);
-    submit(t, 1, DSA_PORTAL_IMS, d);
-    g_assert_cmphex(wait_status(t, compl), ==, DSA_COMP_INVALID_FLAGS);
-    g_assert_cmphex(qtest_readl(t->qts, compl + DSA_COMPL_INVALID_FLAGS), ==,
-                    DSA_FLAG_RCI);
-    g_assert_cmphex(dsa_cmd(t, DSA_CMD_DISABLE_DEVICE, 0, false), ==, 0);
-    wr32(t, DSA_REG_GENCFG, DSA_GENCFG_USER_INT_EN);
-    g_assert_cmphex(dsa_cmd(t, DSA_CMD_ENABLE_DEVICE, 0, false), ==, 0);
-    enable_wq(t, 1);
     qtest_memset(t->qts, compl, 0, DSA_COMPL_SIZE);
     submit(t, 1, DSA_PORTAL_IMS, d);
     g_assert_cmphex(wait_status(t, compl), ==, DSA_COMP_SUCCESS);
@@ -718,6 +709,19 @@ static void test_ims_pasid(void)
     submit(t, 1, DSA_PORTAL_UNLIMITED, d);
     g_assert_cmphex(wait_status(t, compl), ==, DSA_COMP_SUCCESS);
     g_assert_cmphex(qtest_readl(t->qts, msi), ==, 0x7777);
+
+    /* Without GENCFG.user_int_en, user-mode descriptors get no irq. */
+    qtest_writel(t->qts, msi, 0);
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_DISABLE_DEVICE, 0, false), ==, 0);
+    wr32(t, DSA_REG_GENCFG, 0);
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_ENABLE_DEVICE, 0, false), ==, 0);
+    enable_wq(t, 1);
+    qtest_memset(t->qts, compl, 0, DSA_COMPL_SIZE);
+    submit(t, 1, DSA_PORTAL_UNLIMITED, d);
+    g_assert_cmphex(wait_status(t, compl), ==, DSA_COMP_INVALID_FLAGS);
+    g_assert_cmphex(qtest_readl(t->qts, compl + DSA_COMPL_INVALID_FLAGS), ==,
+                    DSA_FLAG_RCI);
+    g_assert_cmphex(qtest_readl(t->qts, msi), ==, 0);
     dsa_stop(t);
 }
 
@@ -983,6 +987,93 @@ static void test_bad_descriptors(void)
     dsa_stop(t);
 }
 
+static void test_event_log(void)
+{
+    DSATest *t = dsa_start(NULL);
+    uint64_t msi = alloc_mem(t, 4, 4);
+    uint64_t log = alloc_mem(t, 64 * DSA_EVL_ENTRY_SIZE, 4096);
+    uint8_t d[DSA_DESC_SIZE];
+    uint64_t e, sts;
+    unsigned i;
+
+    g_assert_cmpuint((rd64(t, DSA_REG_GENCAP) >> DSA_GENCAP_EVL_SUPPORT_SHIFT)
+                     & 3, ==, 1);
+    g_assert_cmphex(rd64(t, DSA_REG_EVLCFG), ==, 0);
+    g_assert_cmphex(rd64(t, DSA_REG_EVLSTATUS), ==, 0);
+
+    msix_enable(t);
+    msix_set(t, 0, msi, 0x3333, false);
+    config_wq(t, 0, 16, 0);
+    wr64(t, DSA_REG_EVLCFG, log | 0xff0);
+    wr64(t, DSA_REG_EVLCFG + 8, 63);
+    wr32(t, DSA_REG_GENCFG, DSA_GENCFG_EVL_EN);
+    wr32(t, DSA_REG_GENCTRL, DSA_GENCTRL_EVL_INT_EN);
+    g_assert_cmphex(rd64(t, DSA_REG_EVLCFG), ==, log);
+    /* Too small a log */
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_ENABLE_DEVICE, 0, false), ==,
+                    DSA_CMDSTS_ERR_CONFIG);
+    wr64(t, DSA_REG_EVLCFG + 8, 64);
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_ENABLE_DEVICE, 0, false), ==, 0);
+    enable_wq(t, 0);
+    /* Read-only while enabled */
+    wr64(t, DSA_REG_EVLCFG + 8, 128);
+    g_assert_cmphex(rd64(t, DSA_REG_EVLCFG + 8), ==, 64);
+
+    /* An error without a completion record goes to the log. */
+    desc_init(d, 0x3f, 0, 0, 0, 0, 0, 0);
+    submit(t, 0, DSA_PORTAL_UNLIMITED, d);
+    settle(t);
+    sts = rd64(t, DSA_REG_EVLSTATUS);
+    g_assert_cmphex(sts & 0xffff, ==, 0);
+    g_assert_cmphex((sts >> DSA_EVLSTATUS_TAIL_SHIFT) & 0xffff, ==, 1);
+    g_assert(sts & DSA_EVLSTATUS_INT_PENDING);
+    g_assert_cmphex(rd32(t, DSA_REG_INTCAUSE), ==, DSA_INTC_EVL);
+    g_assert_cmphex(qtest_readl(t->qts, msi), ==, 0x3333);
+    g_assert_cmphex(rd64(t, DSA_REG_SWERR), ==, 0);
+    e = qtest_readq(t->qts, log);
+    g_assert(e & DSA_SWERR_DESC_VALID);
+    g_assert(e & DSA_SWERR_WQ_IDX_VALID);
+    g_assert(e & DSA_EVL_ERR_INFO_VALID);
+    g_assert_cmphex((e >> DSA_SWERR_ERROR_SHIFT) & 0xff, ==,
+                    DSA_COMP_BAD_OPCODE);
+    g_assert_cmphex((e >> DSA_SWERR_OPERATION_SHIFT) & 0xff, ==, 0x3f);
+    g_assert_cmphex(qtest_readb(t->qts, log + DSA_EVL_CR), ==,
+                    DSA_COMP_BAD_OPCODE);
+
+    /* Software consumed it: head 1, pending cleared. */
+    wr32(t, DSA_REG_EVLSTATUS + 4, DSA_EVLSTATUS_INT_PENDING >> 32);
+    wr32(t, DSA_REG_EVLSTATUS, 1);
+    wr32(t, DSA_REG_INTCAUSE, DSA_INTC_EVL);
+    sts = rd64(t, DSA_REG_EVLSTATUS);
+    g_assert_cmphex(sts, ==, 1 | 1ULL << DSA_EVLSTATUS_TAIL_SHIFT);
+
+    /* 63 entries fill the log (tail wraps to 0), the next one: SWERR */
+    for (i = 0; i < 63; i++) {
+        submit(t, 0, DSA_PORTAL_UNLIMITED, d);
+    }
+    settle(t);
+    g_assert_cmphex(rd64(t, DSA_REG_EVLSTATUS) >> DSA_EVLSTATUS_TAIL_SHIFT &
+                    0xffff, ==, 0);
+    g_assert_cmphex(rd64(t, DSA_REG_SWERR), ==, 0);
+    g_assert_cmphex(qtest_readb(t->qts, log + 63 * 64 + DSA_EVL_CR), ==,
+                    DSA_COMP_BAD_OPCODE);
+    submit(t, 0, DSA_PORTAL_UNLIMITED, d);
+    settle(t);
+    g_assert(rd64(t, DSA_REG_SWERR) & DSA_SWERR_VALID);
+    g_assert(rd32(t, DSA_REG_INTCAUSE) & DSA_INTC_ERR);
+    dsa_stop(t);
+
+    /* Without event log support, GENCFG.evl_en does not stick. */
+    t = dsa_start(",evl=off");
+    g_assert_cmpuint((rd64(t, DSA_REG_GENCAP) >> DSA_GENCAP_EVL_SUPPORT_SHIFT)
+                     & 3, ==, 0);
+    wr32(t, DSA_REG_GENCFG, DSA_GENCFG_EVL_EN);
+    g_assert_cmphex(rd32(t, DSA_REG_GENCFG), ==, 0);
+    wr64(t, DSA_REG_EVLCFG, log);
+    g_assert_cmphex(rd64(t, DSA_REG_EVLCFG), ==, 0);
+    dsa_stop(t);
+}
+
 /* Bus mastering off, the queue full, and aborts. */
 static void test_queue(void)
 {
@@ -1161,6 +1252,7 @@ int main(int argc, char **argv)
     qtest_add_func("/intel-dsa/ims-pasid", test_ims_pasid);
     qtest_add_func("/intel-dsa/operations", test_operations);
     qtest_add_func("/intel-dsa/bad-descriptors", test_bad_descriptors);
+    qtest_add_func("/intel-dsa/event-log", test_event_log);
     qtest_add_func("/intel-dsa/queue", test_queue);
     qtest_add_func("/intel-dsa/fuzz", test_fuzz);
 

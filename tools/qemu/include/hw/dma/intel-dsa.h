@@ -35,6 +35,8 @@
 #define DSA_REG_CMDSTS                  0xa8
 #define DSA_REG_CMDCAP                  0xb0
 #define DSA_REG_SWERR                   0xc0
+#define DSA_REG_EVLCFG                  0xe0
+#define DSA_REG_EVLSTATUS               0xf0
 
 #define DSA_VERSION                     0x100
 
@@ -44,6 +46,7 @@
 #define DSA_GENCAP_CACHE_CTRL_MEM       (1ULL << 2)
 #define DSA_GENCAP_CACHE_CTRL_CACHE     (1ULL << 3)
 #define DSA_GENCAP_CMD_CAP              (1ULL << 4)
+#define DSA_GENCAP_EVL_SUPPORT_SHIFT    13
 #define DSA_GENCAP_MAX_XFER_SHIFT       16
 #define DSA_GENCAP_MAX_BATCH_SHIFT      21
 #define DSA_GENCAP_MAX_IMS_MULT_SHIFT   25
@@ -71,10 +74,12 @@
 /* GENCFG */
 #define DSA_GENCFG_RDBUF_LIMIT_MASK     0xffu
 #define DSA_GENCFG_USER_INT_EN          (1u << 12)
+#define DSA_GENCFG_EVL_EN               (1u << 13)
 
 /* GENCTRL */
 #define DSA_GENCTRL_SOFTERR_INT_EN      (1u << 0)
 #define DSA_GENCTRL_HALT_INT_EN         (1u << 1)
+#define DSA_GENCTRL_EVL_INT_EN          (1u << 2)
 
 /* GENSTS */
 #define DSA_GENSTS_STATE_MASK           0x3u
@@ -172,6 +177,25 @@ enum {
  */
 #define DSA_SWERR_WQ_NOT_ENABLED        0x81
 #define DSA_SWERR_WQ_FULL               0x82
+
+/*
+ * Event log: EVLCFG is two qwords (base address and PASID control, then
+ * size in entries and PASID); EVLSTATUS holds head (software), tail
+ * (device) and the interrupt pending bit (write 1 to clear).  An entry
+ * is 64 bytes: an error record laid out like SWERR, then the completion
+ * record.
+ */
+#define DSA_EVLCFG_PASID_EN             (1ULL << 0)
+#define DSA_EVLCFG_PRIV                 (1ULL << 1)
+#define DSA_EVLCFG_BASE_MASK            (~0xfffULL)
+#define DSA_EVLCFG_SIZE_MASK            0xffffULL
+#define DSA_EVLCFG_PASID_SHIFT          16
+#define DSA_EVL_SIZE_MIN                64
+#define DSA_EVLSTATUS_TAIL_SHIFT        32
+#define DSA_EVLSTATUS_INT_PENDING       (1ULL << 62)
+#define DSA_EVL_ENTRY_SIZE              64
+#define DSA_EVL_ERR_INFO_VALID          (1ULL << 7)
+#define DSA_EVL_CR                      32
 
 /* GRPCFG: 64 bytes per group */
 #define DSA_GRPCFG_SIZE                 64

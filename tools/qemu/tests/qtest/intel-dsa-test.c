@@ -1146,9 +1146,44 @@ static void test_queue(void)
     dsa_stop(t);
 }
 
+/* A random descriptor, mostly well formed, pointing into test memory. */
+static void random_desc(GRand *rand, uint8_t *d)
+{
+    unsigned j;
+
+    for (j = 0; j < DSA_DESC_SIZE; j += 4) {
+        stl_le_p(d + j, g_rand_int(rand));
+    }
+    d[7] = g_rand_int_range(rand, 0, 8);
+    if (g_rand_boolean(rand)) {
+        /* No reserved bits, valid flags, an interrupt handle 0-7 */
+        stl_le_p(d, 0);
+        stl_le_p(d + 4, (g_rand_int(rand) & (DSA_FLAG_CRAV | DSA_FLAG_RCR |
+                                             DSA_FLAG_RCI | DSA_FLAG_FENCE |
+                                             DSA_FLAG_CR)) |
+                 (uint32_t)d[7] << 24);
+        stl_le_p(d + 36, g_rand_int_range(rand, 0, 8));
+    }
+    if (g_rand_int_range(rand, 0, 4)) {
+        stq_le_p(d + DSA_DESC_SRC, MEM_START +
+                 g_rand_int_range(rand, 0, 1 << 20));
+        stq_le_p(d + DSA_DESC_DST, MEM_START +
+                 g_rand_int_range(rand, 0, 1 << 20));
+        stl_le_p(d + DSA_DESC_XFER_SIZE, g_rand_int_range(rand, 0, 1 << 16));
+        stq_le_p(d + DSA_DESC_COMPL_ADDR,
+                 MEM_START + (g_rand_int_range(rand, 0, 1 << 20) & ~31));
+    }
+    if (d[7] == DSA_OPCODE_BATCH && g_rand_boolean(rand)) {
+        stq_le_p(d + DSA_DESC_SRC, MEM_START +
+                 (g_rand_int_range(rand, 0, 1 << 20) & ~63));
+        stl_le_p(d + DSA_DESC_XFER_SIZE, g_rand_int_range(rand, 0, 40));
+    }
+}
+
 /*
  * Random register, table and portal writes, with a fixed seed: the
- * device must survive them and still work after a reset.
+ * device must survive them and still work after a reset.  First on a
+ * device in any state, then on one whose WQs are all enabled.
  */
 static void test_fuzz(void)
 {
@@ -1156,9 +1191,12 @@ static void test_fuzz(void)
     GRand *rand = g_rand_new_with_seed(0x05a5a5a5);
     uint64_t compl;
     uint8_t d[DSA_DESC_SIZE];
+    unsigned wq;
     int i;
 
     msix_enable(t);
+    /* Random descriptors land in the first MiB of test memory. */
+    t->mem = MEM_START + (2 << 20);
     for (i = 0; i < 20000; i++) {
         uint32_t r = g_rand_int(rand);
         uint32_t v = g_rand_int(rand);
@@ -1190,32 +1228,62 @@ static void test_fuzz(void)
             wr32(t, off, v);
             break;
         case 5:
-        case 6: {
-            /* Descriptors, mostly well formed, pointing anywhere */
-            unsigned j, wq = g_rand_int_range(rand, 0, DSA_WQS);
-
-            for (j = 0; j < DSA_DESC_SIZE; j += 4) {
-                stl_le_p(d + j, g_rand_int(rand));
-            }
-            d[7] = g_rand_int_range(rand, 0, 8);
-            if (r & 0x100) {
-                stq_le_p(d + DSA_DESC_SRC, MEM_START +
-                         g_rand_int_range(rand, 0, 1 << 20));
-                stq_le_p(d + DSA_DESC_DST, MEM_START +
-                         g_rand_int_range(rand, 0, 1 << 20));
-                stl_le_p(d + DSA_DESC_XFER_SIZE,
-                         g_rand_int_range(rand, 0, 1 << 16));
-                stq_le_p(d + DSA_DESC_COMPL_ADDR,
-                         MEM_START + (g_rand_int_range(rand, 0, 1 << 20) &
-                                      ~31));
-            }
-            submit(t, wq, g_rand_int_range(rand, 0, 4), d);
+        case 6:
+            random_desc(rand, d);
+            submit(t, g_rand_int_range(rand, 0, DSA_WQS),
+                   g_rand_int_range(rand, 0, 4), d);
             break;
-        }
         default:
             /* Stray portal writes */
             off = g_rand_int_range(rand, 0, DSA_WQS * 0x4000) & ~7;
             qtest_writeq(t->qts, t->bar2.addr + off, v);
+            break;
+        }
+    }
+
+    /* All WQs enabled, handles requested: the engine gets to work. */
+    for (i = 0; rd32(t, DSA_REG_CMDSTS) & DSA_CMDSTS_ACTIVE; i++) {
+        g_assert_cmpint(i, <, POLL_MAX);
+    }
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_RESET_DEVICE, 0, false), ==, 0);
+    for (wq = 0; wq < DSA_WQS; wq++) {
+        config_wq(t, wq, DSA_WQ_SIZE / DSA_WQS, 0);
+    }
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_ENABLE_DEVICE, 0, false), ==, 0);
+    for (wq = 0; wq < DSA_WQS; wq++) {
+        enable_wq(t, wq);
+    }
+    for (i = 0; i < 8; i++) {
+        dsa_cmd(t, DSA_CMD_REQUEST_INT_HANDLE, i, false);
+        dsa_cmd(t, DSA_CMD_REQUEST_INT_HANDLE, DSA_CMD_INT_HANDLE_IMS | i,
+                false);
+    }
+    for (i = 0; i < 20000; i++) {
+        uint32_t r = g_rand_int(rand);
+        uint32_t v = g_rand_int(rand);
+
+        switch (r % 16) {
+        case 0:
+            /* Drain, abort, disable commands */
+            wr32(t, DSA_REG_CMD, (v & 0xfffff) |
+                 g_rand_int_range(rand, 2, 13) << DSA_CMD_SHIFT);
+            break;
+        case 1:
+            /* Masks, PASIDs and addresses of the interrupt entries */
+            wr32(t, t->ims + (g_rand_int_range(rand, 0, 8 * 16) & ~3),
+                 g_rand_boolean(rand) ? v : MEM_START + (v & 0xffffc));
+            break;
+        case 2:
+            wr32(t, t->msix_perm + g_rand_int_range(rand, 0, 8) * 8, v);
+            break;
+        case 3:
+            msix_set(t, g_rand_int_range(rand, 0, DSA_MSIX),
+                     MEM_START + (v & 0xffffc), v, r & 0x100);
+            break;
+        default:
+            random_desc(rand, d);
+            submit(t, g_rand_int_range(rand, 0, DSA_WQS),
+                   g_rand_int_range(rand, 0, 4), d);
             break;
         }
     }

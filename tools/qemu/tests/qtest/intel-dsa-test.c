@@ -88,17 +88,20 @@ static uint64_t ecam(DSATest *t, uint32_t reg)
     return ECAM_BASE + (t->dev->devfn << 12) + reg;
 }
 
-static DSATest *dsa_start(const char *extra)
+/* @pre: arguments before the device; @extra: more device properties */
+static DSATest *dsa_start_args(const char *pre, const char *extra)
 {
     DSATest *t = g_new0(DSATest, 1);
     QPCIDevice *host;
     uint64_t tables;
 
-    t->qts = qtest_initf("-nodefaults -machine q35 -m 256M -device intel-dsa,"
+    t->qts = qtest_initf("-nodefaults -machine q35 -m 256M %s "
+                         "-device intel-dsa,"
                          "addr=%d.0,wqs=%d,engines=%d,groups=%d,"
                          "wq-size=%d,ims-entries=%d,msix-vectors=%d%s",
-                         DSA_SLOT, DSA_WQS, DSA_ENGINES, DSA_GROUPS,
-                         DSA_WQ_SIZE, DSA_IMS, DSA_MSIX, extra ? extra : "");
+                         pre ? pre : "", DSA_SLOT, DSA_WQS, DSA_ENGINES,
+                         DSA_GROUPS, DSA_WQ_SIZE, DSA_IMS, DSA_MSIX,
+                         extra ? extra : "");
     t->bus = qpci_new_pc(t->qts, NULL);
 
     /* Enable MMCONFIG, to reach the extended capabilities. */
@@ -134,6 +137,11 @@ static DSATest *dsa_start(const char *extra)
         t->msix_pba &= ~PCI_MSIX_FLAGS_BIRMASK;
     }
     return t;
+}
+
+static DSATest *dsa_start(const char *extra)
+{
+    return dsa_start_args(NULL, extra);
 }
 
 static void dsa_stop(DSATest *t)
@@ -1074,6 +1082,50 @@ static void test_event_log(void)
     dsa_stop(t);
 }
 
+/*
+ * A WQ with a PASID does its DMA through the IOMMU's address space for
+ * that PASID when intel-iommu offers one (x-pasid-mode), through the
+ * requester ID's otherwise.  Translation is off here (the guest did not
+ * enable DMA remapping): both reach memory untranslated.
+ */
+static void test_pasid_dma(void)
+{
+    static const char *const iommu[] = {
+        "-device intel-iommu,x-scalable-mode=on,x-pasid-mode=on",
+        "-device intel-iommu,x-scalable-mode=on",
+        NULL,
+    };
+    unsigned i;
+
+    for (i = 0; i < ARRAY_SIZE(iommu); i++) {
+        DSATest *t = dsa_start_args(iommu[i], NULL);
+        uint64_t compl = alloc_mem(t, DSA_COMPL_SIZE, DSA_COMPL_SIZE);
+        uint64_t buf = alloc_mem(t, 8192, 4096);
+        uint8_t d[DSA_DESC_SIZE];
+
+        config_wq(t, 0, 8, DSA_WQCFG_PASID_EN | DSA_WQCFG_PRIV |
+                  5 << DSA_WQCFG_PASID_SHIFT);
+        qtest_writew(t->qts, ecam(t, 0x108 + PCI_PASID_CTRL),
+                     PCI_PASID_CTRL_ENABLE);
+        g_assert_cmphex(dsa_cmd(t, DSA_CMD_ENABLE_DEVICE, 0, false), ==, 0);
+        /* Privileged mode is not enabled in the PASID capability */
+        g_assert_cmphex(dsa_cmd(t, DSA_CMD_ENABLE_WQ, 0, false), ==,
+                        DSA_CMDSTS_ERR_PASID_EN);
+        qtest_writew(t->qts, ecam(t, 0x108 + PCI_PASID_CTRL),
+                     PCI_PASID_CTRL_ENABLE | PCI_PASID_CTRL_PRIV);
+        enable_wq(t, 0);
+
+        qtest_writeq(t->qts, buf, 0x1122334455667788ULL);
+        desc_init(d, DSA_OPCODE_MEMMOVE, DSA_FLAG_CRAV | DSA_FLAG_RCR, compl,
+                  buf, buf + 4096, 8, 0);
+        submit(t, 0, DSA_PORTAL_UNLIMITED, d);
+        g_assert_cmphex(wait_status(t, compl), ==, DSA_COMP_SUCCESS);
+        g_assert_cmphex(qtest_readq(t->qts, buf + 4096), ==,
+                        0x1122334455667788ULL);
+        dsa_stop(t);
+    }
+}
+
 /* Bus mastering off, the queue full, and aborts. */
 static void test_queue(void)
 {
@@ -1321,6 +1373,7 @@ int main(int argc, char **argv)
     qtest_add_func("/intel-dsa/operations", test_operations);
     qtest_add_func("/intel-dsa/bad-descriptors", test_bad_descriptors);
     qtest_add_func("/intel-dsa/event-log", test_event_log);
+    qtest_add_func("/intel-dsa/pasid-dma", test_pasid_dma);
     qtest_add_func("/intel-dsa/queue", test_queue);
     qtest_add_func("/intel-dsa/fuzz", test_fuzz);
 

@@ -713,6 +713,18 @@ static void dsa_op_complete(IntelDSAState *s, unsigned wq_id, DSAOp *op,
     bool reported = false;
     uint8_t rec[DSA_COMPL_SIZE] = { 0 };
 
+    /*
+     * The interrupt handle, the IMS slot's PASID or the MSI-X permission
+     * may have changed while the descriptor ran: check them again.
+     */
+    if (op->irq_ok && !dsa_int_permitted(s, wq, d->int_handle, ims)) {
+        op->irq_ok = false;
+        if (r->status == DSA_COMP_SUCCESS) {
+            r->status = DSA_COMP_INT_HANDLE_INVAL;
+            error = true;
+        }
+    }
+
     rec[DSA_COMPL_STATUS] = r->status;
     if (r->status == DSA_COMP_PAGE_FAULT_NOBOF && r->fault_write) {
         rec[DSA_COMPL_STATUS] |= DSA_COMP_STATUS_WRITE;

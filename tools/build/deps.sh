@@ -17,7 +17,7 @@ SUDO=
 # the VM and its tests (the VM's root file system is this machine's).
 packages=(
 	"$linux_pkg"
-	bc bison flex build-essential ccache cpio kmod libelf-dev libssl-dev
+	bc bison flex build-essential ccache cpio git kmod libelf-dev libssl-dev
 	perl python3 python3-ply python3-git quilt rsync sparse xz-utils
 	dpkg-dev meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev
 	libfdt-dev libcap-ng-dev libattr1-dev zlib1g-dev

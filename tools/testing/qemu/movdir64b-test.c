@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 static sigjmp_buf env;
@@ -120,6 +121,7 @@ int main(void)
 	struct sigaction sa = { .sa_handler = handler };
 	uint8_t *ro, *low;
 	pthread_t t1, t2;
+	struct timespec t0, now;
 	int torn = 0, seen[2] = { 0, 0 };
 
 	sigaction(SIGSEGV, &sa, NULL);
@@ -157,9 +159,15 @@ int main(void)
 	check(low != MAP_FAILED && trap(addr32, low) == 0 &&
 	      !memcmp(low + 128, src, 64), "67h: 32-bit addresses");
 
+	/*
+	 * Read the line until both writers have been seen many times: with
+	 * three threads on two vCPUs one writer may wait for a time slice.
+	 * Give up after a minute, which fails the check below.
+	 */
 	pthread_create(&t1, NULL, writer, (void *)0x11);
 	pthread_create(&t2, NULL, writer, (void *)0x22);
-	for (i = 0; i < 20000; i++) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; seen[0] < 10000 || seen[1] < 10000; i++) {
 		uint8_t c1[64] __attribute__((aligned(64)));
 		uint8_t c2[64] __attribute__((aligned(64)));
 		int j, mixed = 0;
@@ -173,6 +181,11 @@ int main(void)
 		torn += mixed;
 		seen[0] += c1[0] == 0x11;
 		seen[1] += c1[0] == 0x22;
+		if (!(i % 1024)) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec - t0.tv_sec > 60)
+				break;
+		}
 	}
 	stop = 1;
 	pthread_join(t1, NULL);

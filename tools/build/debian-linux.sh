@@ -9,7 +9,8 @@
 #
 #   debian-linux.sh [PACKAGE=VERSION]
 #
-# Default: $DEBIAN_LINUX_PKG=$DEBIAN_LINUX_PKG_VERSION (versions.mk).
+# Default: $DEBIAN_LINUX_PKG=$DEBIAN_LINUX_PKG_VERSION from the environment
+# (the Makefile exports them) or from versions.mk.
 #
 # Produces, under build/debian-linux:
 #   boot/vmlinuz-RELEASE      the kernel (run-vm --kernel)
@@ -30,7 +31,10 @@ DEST=$BUILD/debian-linux
 # shellcheck source=lib.sh
 . "$TOP/tools/build/lib.sh"
 
-spec=${1:-${DEBIAN_LINUX_PKG:-}=${DEBIAN_LINUX_PKG_VERSION:-}}
+pin() {
+	sed -n "s/^$1[[:space:]]*:=[[:space:]]*//p" "$TOP/versions.mk"
+}
+spec=${1:-${DEBIAN_LINUX_PKG:-$(pin DEBIAN_LINUX_PKG)}=${DEBIAN_LINUX_PKG_VERSION:-$(pin DEBIAN_LINUX_PKG_VERSION)}}
 pkg=${spec%%=*}
 version=${spec#*=}
 [ -n "$pkg" ] && [ -n "$version" ] && [ "$pkg" != "$spec" ] ||

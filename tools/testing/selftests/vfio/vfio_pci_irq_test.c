@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/const.h>
 #include <linux/pci_regs.h>
 #include <sys/ioctl.h>
 
@@ -48,31 +49,31 @@ static const char * const index_name[NUM_IRQS] = { "INTx", "MSI", "MSI-X", "ERR"
 
 /* Intel DSA: BAR0 registers, BAR2 portals (DSA architecture specification) */
 #define DSA_GENCAP		0x10
-#define  DSA_GENCAP_CMD_CAP	(1ULL << 4)
+#define  DSA_GENCAP_CMD_CAP	_BITULL(4)
 #define DSA_WQCAP		0x20
-#define  DSA_WQCAP_DEDICATED	(1ULL << 49)
+#define  DSA_WQCAP_DEDICATED	_BITULL(49)
 #define DSA_GRPCAP		0x30
 #define DSA_ENGCAP		0x38
 #define DSA_TABLE_OFFSET	0x60
 #define DSA_GENCTRL		0x88
-#define  DSA_GENCTRL_SOFTERR	(1U << 0)
+#define  DSA_GENCTRL_SOFTERR	_BITUL(0)
 #define DSA_GENSTS		0x90
 #define  DSA_GENSTS_ENABLED	1
 #define DSA_INTCAUSE		0x98
-#define  DSA_INTC_CMD		(1U << 1)
+#define  DSA_INTC_CMD		_BITUL(1)
 #define DSA_CMD			0xa0
 #define  DSA_CMD_SHIFT		20
-#define  DSA_CMD_INT_REQ	(1U << 31)
+#define  DSA_CMD_INT_REQ	_BITUL(31)
 #define DSA_CMDSTS		0xa8
-#define  DSA_CMDSTS_ACTIVE	(1U << 31)
+#define  DSA_CMDSTS_ACTIVE	_BITUL(31)
 #define DSA_CMDCAP		0xb0
 #define DSA_TABLE_UNIT		0x100
 #define DSA_GRPCFG_SIZE		64
 #define DSA_GRPCFG_WQS		0
 #define DSA_GRPCFG_ENGINES	32
-#define DSA_WQCFG_DEDICATED	(1U << 0)
+#define DSA_WQCFG_DEDICATED	_BITUL(0)
 #define DSA_WQCFG_PRIO_SHIFT	4
-#define DSA_WQCFG_PRIV		(1U << 29)
+#define DSA_WQCFG_PRIV		_BITUL(29)
 #define DSA_WQCFG_STATE_SHIFT	30
 #define DSA_PORTAL_SIZE		0x1000
 #define DSA_PORTALS_PER_WQ	4	/* the first is unlimited, MSI-X */
@@ -124,7 +125,7 @@ struct testdev {
 	int nefd;
 	bool prepared;
 	/* DSA */
-	volatile __u8 *portal;
+	__u8 *portal;
 	__u16 handle[MAX_VECTORS];
 };
 
@@ -151,7 +152,7 @@ static int dsa_cmd(struct testdev *t, unsigned int cmd, __u32 operand, bool int_
 	for (i = 0; i < 1000 && (sts & DSA_CMDSTS_ACTIVE); i++) {
 		sts = vfio_pci_read32(&t->dev, 0, DSA_CMDSTS);
 		if (sts & DSA_CMDSTS_ACTIVE)
-			msleep(1);
+			sleep_ms(1);
 	}
 	if (sts & DSA_CMDSTS_ACTIVE)
 		return -ETIMEDOUT;
@@ -168,7 +169,7 @@ static bool cpu_has_movdir64b(void)
 }
 
 /* MOVDIR64B (%rdx), %rax: one 64-byte direct store to a portal. */
-static void movdir64b(volatile void *dst, const void *src)
+static void movdir64b(void *dst, const void *src)
 {
 	asm volatile(".byte 0x66, 0x0f, 0x38, 0xf8, 0x02"
 		     : : "a" (dst), "d" (src) : "memory");
@@ -261,12 +262,12 @@ static int dsa_prepare(struct testdev *t)
 /* Submit a NOOP to WQ 0; with @rci, its completion interrupts vector @v. */
 static void dsa_noop(struct testdev *t, bool rci, unsigned int v)
 {
-	__u8 desc[64] __attribute__((aligned(64))) = { 0 };
+	__u64 desc[8] = { 0 };
 	__u32 dw1 = DSA_OP_NOOP << 24 | (rci ? DSA_DESC_FLAG_RCI : 0);
 
-	memcpy(desc + 4, &dw1, sizeof(dw1));
+	memcpy((__u8 *)desc + 4, &dw1, sizeof(dw1));
 	if (rci)
-		memcpy(desc + DSA_DESC_INT_HANDLE, &t->handle[v], sizeof(t->handle[v]));
+		memcpy((__u8 *)desc + DSA_DESC_INT_HANDLE, &t->handle[v], sizeof(t->handle[v]));
 	movdir64b(t->portal, desc);
 }
 
@@ -493,7 +494,7 @@ static void check_round(struct __test_metadata *_metadata, const char *what,
 
 	for (i = 0; i < n; i++)
 		got[i] = want[i] ? efd_wait(fds[i], want[i], WAIT_MS) : 0;
-	msleep(SETTLE_MS);
+	sleep_ms(SETTLE_MS);
 	for (i = 0; i < n; i++) {
 		got[i] += efd_take(fds[i]);
 		EXPECT_EQ(want[i], got[i]) {
@@ -631,7 +632,7 @@ TEST_F(vfio_pci, irq_info)
 			ASSERT_EQ(0, vfio_set_eventfd(&t->dev, MSIX, 0, t->efd[0]));
 	}
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
 		EXPECT_EQ(-EINVAL, vfio_irq_info(&t->dev, bad[i], &info));
 
 	memset(&info, 0, sizeof(info));
@@ -652,7 +653,7 @@ TEST_F(vfio_pci, set_irqs_bad_index)
 	unsigned int i;
 	int empty = 0;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		EXPECT_EQ(-EINVAL, vfio_trigger(&t->dev, bad[i], 0, 0));
 		EXPECT_EQ(-EINVAL, vfio_trigger(&t->dev, bad[i], 0, 1));
 		EXPECT_EQ(-EINVAL, vfio_set_eventfd(&t->dev, bad[i], 0, t->efd[0]));
@@ -704,12 +705,12 @@ TEST_F(vfio_pci, set_irqs_bad_flags)
 
 	data[0] = t->efd[0];
 	data[1] = t->efd[1];
-	for (j = 0; j < sizeof(indexes) / sizeof(indexes[0]); j++) {
+	for (j = 0; j < ARRAY_SIZE(indexes); j++) {
 		unsigned int index = indexes[j];
 
 		if (!t->count[index])
 			continue;
-		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(cases); i++) {
 			EXPECT_EQ(cases[i].err, vfio_set_irqs(&t->dev, cases[i].flags, index, 0, 1,
 							      data, sizeof(data))) {
 				TH_LOG("%s: %s flags %#x", t->model->name, index_name[index],
@@ -728,12 +729,13 @@ TEST_F(vfio_pci, set_irqs_bad_flags)
 /* argsz shorter than the header or than its data: EINVAL; longer is fine. */
 TEST_F(vfio_pci, set_irqs_bad_argsz)
 {
+	size_t size = sizeof(struct vfio_irq_set) + 4 * sizeof(int);
 	struct testdev *t = &self->t;
-	__u8 buf[sizeof(struct vfio_irq_set) + 4 * sizeof(int)] __attribute__((aligned(8)));
-	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
 	__u8 bools[4] = { 1, 1, 1, 1 };
+	struct vfio_irq_set *set;
 
-	memset(buf, 0, sizeof(buf));
+	set = calloc(1, size);
+	ASSERT_NE(NULL, set);
 	set->flags = TRIGGER_EVENTFD;
 	set->index = MSIX;
 	set->count = 1;
@@ -763,12 +765,13 @@ TEST_F(vfio_pci, set_irqs_bad_argsz)
 
 	/* More than the data needs is accepted. */
 	set->count = 1;
-	set->argsz = sizeof(buf);
+	set->argsz = size;
 	EXPECT_EQ(0, vfio_set_irqs_raw(&t->dev, set));
 	EXPECT_TRUE(phys_enabled(t, MSIX));
 	EXPECT_EQ(0, vfio_set_irqs(&t->dev, TRIGGER_BOOL, MSIX, 0, 1, bools, sizeof(bools)));
 	check_only(_metadata, "long DATA_BOOL", t->efd, 2, 0, 1);
 	EXPECT_EQ(0, vfio_disable_index(&t->dev, MSIX));
+	free(set);
 }
 
 /* start and count outside the index, or overflowing: EINVAL. */
@@ -875,7 +878,7 @@ TEST_F(vfio_pci, mask_unmask_unsupported)
 	int arg = t->efd[1];
 
 	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(indexes); i++) {
 			if (!t->count[indexes[i]])
 				continue;
 			for (a = 0; a < 2; a++)
@@ -916,7 +919,7 @@ TEST_F(vfio_pci, disable_index)
 	struct testdev *t = &self->t;
 	unsigned int i;
 
-	for (i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(indexes); i++) {
 		unsigned int index = indexes[i];
 
 		if (!t->count[index])
@@ -956,7 +959,7 @@ TEST_F_TIMEOUT(vfio_pci, loopback, 120)
 	__u64 want[MAX_VECTORS];
 	unsigned int i, v, k;
 
-	for (i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(indexes); i++) {
 		unsigned int index = indexes[i], n = t->count[index];
 
 		if (!n)
@@ -1402,7 +1405,7 @@ TEST_F_TIMEOUT(e1000e, intx_unmask_eventfd, 120)
 	check_only(_metadata, "INTx", efd, 1, 0, 1);
 	intx_clear(t);
 	ASSERT_EQ((ssize_t)sizeof(one), write(efd[1], &one, sizeof(one)));
-	msleep(SETTLE_MS);
+	sleep_ms(SETTLE_MS);
 	intx_assert(t);
 	check_only(_metadata, "INTx after the unmask eventfd", efd, 1, 0, 1);
 	intx_clear(t);
@@ -1410,7 +1413,7 @@ TEST_F_TIMEOUT(e1000e, intx_unmask_eventfd, 120)
 	ASSERT_EQ(0, vfio_set_irqs(&t->dev, VFIO_IRQ_SET_DATA_EVENTFD |
 				   VFIO_IRQ_SET_ACTION_UNMASK, INTX, 0, 1, &off, sizeof(off)));
 	ASSERT_EQ((ssize_t)sizeof(one), write(efd[1], &one, sizeof(one)));
-	msleep(SETTLE_MS);
+	sleep_ms(SETTLE_MS);
 	intx_assert(t);
 	check_only(_metadata, "INTx after a removed unmask eventfd", efd, 1, -1, 0);
 	EXPECT_EQ(0, intx_unmask(t));

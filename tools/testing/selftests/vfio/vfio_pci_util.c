@@ -36,7 +36,7 @@ void vfio_log(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void msleep(unsigned int ms)
+void sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 

@@ -11,6 +11,8 @@
 #include <linux/types.h>
 #include <linux/vfio.h>
 
+#include "../kselftest.h"
+
 #define PCI_CFG_SIZE	4096
 
 struct vfio_pci_dev {
@@ -25,7 +27,7 @@ struct vfio_pci_dev {
 };
 
 /* Messages go to the test's output as TAP diagnostics. */
-void vfio_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__printf(1, 2) void vfio_log(const char *fmt, ...);
 
 /* The first device with @vendor:@device in sysfs; 0 or -ENODEV. */
 int pci_find_device(unsigned int vendor, unsigned int device, char *bdf, size_t len);
@@ -101,6 +103,6 @@ __u64 efd_wait(int fd, __u64 want, int timeout_ms);
  */
 int proc_interrupts_count(const char *name, bool *remapped);
 
-void msleep(unsigned int ms);
+void sleep_ms(unsigned int ms);
 
 #endif

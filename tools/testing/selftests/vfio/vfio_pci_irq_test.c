@@ -1216,14 +1216,29 @@ TEST_F_TIMEOUT(dsa, completion_interrupts, 120)
  * vfio-pci refuses the DSA unless loaded with disable_denylist=1: probe
  * fails with EINVAL and the device stays without a driver.
  */
+static int write_str(const char *path, const char *str)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, str, strlen(str)) != (ssize_t)strlen(str))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* The name of @bdf's driver, "" if none. */
 static void driver_of(const char *bdf, char *name, size_t len)
 {
-	char path[128];
+	char path[128], target[256], *base;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
-	n = readlink(path, name, len - 1);
-	name[n < 0 ? 0 : n] = '\0';
+	n = readlink(path, target, sizeof(target) - 1);
+	target[n < 0 ? 0 : n] = '\0';
+	base = strrchr(target, '/');
+	snprintf(name, len, "%s", base ? base + 1 : target);
 }
 
 TEST(dsa_denylisted)
@@ -1240,6 +1255,45 @@ TEST(dsa_denylisted)
 	EXPECT_STREQ(before, after);
 	/* Allowed again for the tests that follow. */
 	ASSERT_EQ(0, vfio_pci_driver_load(true, true));
+}
+
+/*
+ * The fixtures give a device back to the driver it had: the DSA, bound to
+ * idxd, goes to vfio-pci and back to idxd.  It is left without a driver,
+ * as the other tests expect to find it.
+ */
+TEST(dsa_driver_restored)
+{
+	char bdf[32], drv[256], path[128];
+	struct vfio_irq_info info;
+	struct vfio_pci_dev dev;
+
+	if (pci_find_device(dsa_model.vendor, dsa_model.device, bdf, sizeof(bdf)))
+		SKIP(return, "no %s device", dsa_model.name);
+	driver_of(bdf, drv, sizeof(drv));
+	ASSERT_STREQ("", drv);
+	ASSERT_EQ(0, system("modprobe -q idxd"));
+	driver_of(bdf, drv, sizeof(drv));
+	if (!drv[0]) {
+		/* idxd was loaded already: probe it now. */
+		snprintf(path, sizeof(path), "/sys/bus/pci/drivers/idxd/bind");
+		ASSERT_EQ(0, write_str(path, bdf));
+		driver_of(bdf, drv, sizeof(drv));
+	}
+	ASSERT_STREQ("idxd", drv);
+
+	ASSERT_EQ(0, vfio_pci_open(&dev, bdf, true));
+	driver_of(bdf, drv, sizeof(drv));
+	EXPECT_STREQ("vfio-pci", drv);
+	EXPECT_EQ(0, vfio_irq_info(&dev, MSIX, &info));
+	vfio_pci_close(&dev);
+	driver_of(bdf, drv, sizeof(drv));
+	EXPECT_STREQ("idxd", drv);
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/idxd/unbind");
+	EXPECT_EQ(0, write_str(path, bdf));
+	driver_of(bdf, drv, sizeof(drv));
+	EXPECT_STREQ("", drv);
 }
 
 /* The e1000e: INTx, its masking, MSI, and the exclusive interrupt types. */

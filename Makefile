@@ -7,7 +7,8 @@ include versions.mk
 
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
-export TOP BUILD LINUX_TARBALL LINUX_TREE_NAME QEMU_PKG_VERSION
+export TOP BUILD LINUX_TARBALL LINUX_TREE_NAME QEMU_PKG_VERSION \
+	DEBIAN_LINUX_PKG DEBIAN_LINUX_PKG_VERSION
 
 # The distribution's tools first (its python3 has the modules the kernel's
 # scripts import), whatever else the calling environment put ahead of them.
@@ -21,7 +22,8 @@ VM := tools/testing/vm
 all: build
 
 help:
-	@echo "make deps       install build and test dependencies from Debian"
+	@echo "make deps       install build and test dependencies from Debian, and"
+	@echo "                fetch Debian's own kernel for the vfio-pci tests"
 	@echo "make build      kernel, modules, kselftests and QEMU under build/"
 	@echo "make run        boot the emulated host and show it"
 	@echo "make check      static checks, then every test; ends with 'N passed, N failed'"
@@ -30,6 +32,7 @@ help:
 
 deps:
 	@tools/build/deps.sh "$(LINUX_PKG)=$(LINUX_PKG_VERSION)"
+	@tools/build/debian-linux.sh "$(DEBIAN_LINUX_PKG)=$(DEBIAN_LINUX_PKG_VERSION)"
 
 linux: deps
 	tools/build/linux.sh prepare

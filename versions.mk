@@ -11,3 +11,9 @@ LINUX_TREE_NAME := linux-source-6.12
 
 # Debian bookworm source package qemu
 QEMU_PKG_VERSION := 1:7.2+dfsg-7+deb12u18
+
+# Debian bookworm(-security) binary package of the same kernel, used
+# unmodified (no build) to check that the vfio-pci behaviour our tests
+# expect is upstream's: tools/build/debian-linux.sh, tools/testing/vm/vfio-compat
+DEBIAN_LINUX_PKG := linux-image-6.12.117+deb12-amd64-unsigned
+DEBIAN_LINUX_PKG_VERSION := 6.12.117-1~deb12u1

@@ -23,6 +23,8 @@ packages=(
 	libfdt-dev libcap-ng-dev libattr1-dev zlib1g-dev
 	qemu-system-data seabios
 	accel-config pciutils procps util-linux coreutils
+	# The initramfs that boots Debian's kernel (debian-linux.sh).
+	busybox-static
 )
 
 src_list=/etc/apt/sources.list.d/idxd-vdev-src.sources

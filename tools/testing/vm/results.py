@@ -3,7 +3,9 @@
 """Turn test output into one "PASS: name" or "FAIL: name" line per test.
 
   results.py kunit FILE.json   JSON written by "kunit.py parse --json"
-  results.py tap FILE          output of run_kselftest.sh
+  results.py tap FILE [LABEL]  output of run_kselftest.sh; with LABEL, a
+                               case is "LABEL: case" instead of
+                               "kselftest: collection:program: case"
 
 A skipped test did not pass: it is reported as FAIL with the reason.
 """
@@ -40,7 +42,7 @@ TOP = re.compile(r"^(not )?ok \d+ selftests: (\S+): (\S+)(.*)$")
 CASE = re.compile(r"^# (not )?ok \d+ (.+?)(\s+#\s*(SKIP|XFAIL|TODO).*)?$")
 
 
-def tap(path):
+def tap(path, label=None):
     cases = []
     seen = 0
     with open(path, errors="replace") as f:
@@ -58,11 +60,15 @@ def tap(path):
                 continue
             seen += 1
             prog = f"kselftest: {m.group(2)}:{m.group(3)}"
+            prefix = prog
+            if label:
+                prefix = label
+                prog = f"{label}: {m.group(2)}:{m.group(3)}"
             status = "FAIL" if m.group(1) else "PASS"
             if "# SKIP" in m.group(4):
                 status = "SKIP"
             for name, st in cases:
-                report(f"{prog}: {name}", st)
+                report(f"{prefix}: {name}", st)
             # A program that failed or timed out outside its cases, or
             # produced none, counts as one result of its own.
             if not cases or (status != "PASS" and
@@ -70,10 +76,14 @@ def tap(path):
                 report(prog, status, m.group(4).strip(" #"))
             cases = []
     if seen == 0:
-        report("kselftest: results found in the VM output", "FAIL", "no TAP output")
+        report(f"{label or 'kselftest'}: results found in the VM output", "FAIL",
+               "no TAP output")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("kunit", "tap"):
+    if sys.argv[1:2] == ["tap"] and len(sys.argv) in (3, 4):
+        tap(*sys.argv[2:])
+    elif sys.argv[1:2] == ["kunit"] and len(sys.argv) == 3:
+        kunit(sys.argv[2])
+    else:
         sys.exit(__doc__)
-    {"kunit": kunit, "tap": tap}[sys.argv[1]](sys.argv[2])

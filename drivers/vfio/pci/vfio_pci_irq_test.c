@@ -14,6 +14,7 @@
 #include <linux/bitmap.h>
 #include <linux/interrupt.h>
 #include <linux/irq_work.h>
+#include <linux/mman.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/vfio_pci_irq.h>

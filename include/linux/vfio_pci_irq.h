@@ -188,7 +188,7 @@ struct vfio_pci_irq_index {
 struct vfio_pci_irq {
 	struct device			*dev;
 	const struct vfio_pci_irq_ops	*ops;
-	struct mutex			lock;
+	struct mutex			lock; /* see the kernel-doc above */
 	int				active;
 	struct vfio_pci_irq_index	idx[VFIO_PCI_IRQ_NUM_VECTOR_INDEXES];
 	struct vfio_pci_eventfd __rcu	*err_trigger;

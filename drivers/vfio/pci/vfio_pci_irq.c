@@ -453,7 +453,8 @@ static int intx_set_signal(struct vfio_pci_irq *irq,
 static int intx_check(struct vfio_pci_irq *irq, unsigned int start,
 		      unsigned int count)
 {
-	if (!is_active(irq, VFIO_PCI_INTX_IRQ_INDEX) || start != 0 || count != 1)
+	if (!is_active(irq, VFIO_PCI_INTX_IRQ_INDEX) || start != 0 ||
+	    count != 1)
 		return -EINVAL;
 	return 0;
 }
@@ -843,12 +844,14 @@ static int set_irqs_locked(struct vfio_pci_irq *irq, u32 flags,
 					       data);
 		break;
 	case VFIO_PCI_ERR_IRQ_INDEX:
-		if (action == VFIO_IRQ_SET_ACTION_TRIGGER && offered(irq, index))
+		if (action == VFIO_IRQ_SET_ACTION_TRIGGER &&
+		    offered(irq, index))
 			return set_single_trigger(irq, &irq->err_trigger,
 						  start, count, flags, data);
 		break;
 	case VFIO_PCI_REQ_IRQ_INDEX:
-		if (action == VFIO_IRQ_SET_ACTION_TRIGGER && offered(irq, index))
+		if (action == VFIO_IRQ_SET_ACTION_TRIGGER &&
+		    offered(irq, index))
 			return set_single_trigger(irq, &irq->req_trigger,
 						  start, count, flags, data);
 		break;
@@ -877,7 +880,8 @@ int vfio_pci_irq_set_irqs(struct vfio_pci_irq *irq,
 	if (copy_from_user(&hdr, arg, minsz))
 		return -EFAULT;
 
-	ret = vfio_set_irqs_validate_and_prepare(&hdr, index_count(irq, hdr.index),
+	ret = vfio_set_irqs_validate_and_prepare(&hdr,
+						 index_count(irq, hdr.index),
 						 VFIO_PCI_NUM_IRQS, &data_size);
 	if (ret)
 		return ret;

@@ -223,6 +223,7 @@ static int vfio_pci_irq_test_init(struct kunit *test)
 	struct fake_dev *fd_dev;
 	struct device *dev;
 	unsigned long ubuf;
+	int ret;
 
 	fd_dev = kunit_kzalloc(test, sizeof(*fd_dev), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, fd_dev);
@@ -247,12 +248,15 @@ static int vfio_pci_irq_test_init(struct kunit *test)
 	fd_dev->msix.fail_vector = -1;
 
 	vfio_pci_irq_init(&fd_dev->irq, dev, &fake_irq_ops);
-	KUNIT_ASSERT_EQ(test, vfio_pci_irq_set_backend(&fd_dev->irq,
-			VFIO_PCI_INTX_IRQ_INDEX, &fd_dev->intx.be), 0);
-	KUNIT_ASSERT_EQ(test, vfio_pci_irq_set_backend(&fd_dev->irq,
-			VFIO_PCI_MSI_IRQ_INDEX, &fd_dev->msi.be), 0);
-	KUNIT_ASSERT_EQ(test, vfio_pci_irq_set_backend(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, &fd_dev->msix.be), 0);
+	ret = vfio_pci_irq_set_backend(&fd_dev->irq, VFIO_PCI_INTX_IRQ_INDEX,
+				       &fd_dev->intx.be);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = vfio_pci_irq_set_backend(&fd_dev->irq, VFIO_PCI_MSI_IRQ_INDEX,
+				       &fd_dev->msi.be);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = vfio_pci_irq_set_backend(&fd_dev->irq, VFIO_PCI_MSIX_IRQ_INDEX,
+				       &fd_dev->msix.be);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 
 	test->priv = fd_dev;
 	kunit_activate_static_stub(test, vfio_pci_irq_eventfd_get,
@@ -362,6 +366,45 @@ static bool in_use(struct kunit *test, u32 index, u32 vector)
 	return ret;
 }
 
+/* Short forms of the driver-side calls */
+static int emulate(struct kunit *test, u32 index, u32 vector, bool on)
+{
+	struct fake_dev *fd_dev = test->priv;
+
+	return vfio_pci_irq_set_emulated(&fd_dev->irq, index, vector, on);
+}
+
+static bool sig(struct kunit *test, u32 index, u32 vector)
+{
+	struct fake_dev *fd_dev = test->priv;
+
+	return vfio_pci_irq_signal(&fd_dev->irq, index, vector);
+}
+
+static int set_backend(struct kunit *test, u32 index,
+		       struct vfio_pci_irq_backend *be)
+{
+	struct fake_dev *fd_dev = test->priv;
+
+	return vfio_pci_irq_set_backend(&fd_dev->irq, index, be);
+}
+
+static int get_map(struct kunit *test, u32 index, u32 vector,
+		   struct msi_map *map)
+{
+	struct fake_dev *fd_dev = test->priv;
+
+	return vfio_pci_irq_get_map(&fd_dev->irq, index, vector, map);
+}
+
+static int set_cookie(struct kunit *test, u32 index, u32 vector,
+		      const union msi_instance_cookie *cookie)
+{
+	struct fake_dev *fd_dev = test->priv;
+
+	return vfio_pci_irq_set_cookie(&fd_dev->irq, index, vector, cookie);
+}
+
 static void vfio_pci_irq_test_info(struct kunit *test)
 {
 	struct fake_dev *fd_dev = test->priv;
@@ -386,8 +429,7 @@ static void vfio_pci_irq_test_info(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, get_info(test, VFIO_PCI_MSIX_IRQ_INDEX, &info), 0);
 	KUNIT_EXPECT_EQ(test, info.flags, VFIO_IRQ_INFO_EVENTFD);
 	fd_dev->msix.dynamic = false;
-	KUNIT_EXPECT_EQ(test, vfio_pci_irq_set_backend(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, NULL), 0);
+	KUNIT_EXPECT_EQ(test, set_backend(test, VFIO_PCI_MSIX_IRQ_INDEX, NULL), 0);
 	KUNIT_EXPECT_EQ(test, get_info(test, VFIO_PCI_MSIX_IRQ_INDEX, &info), 0);
 	KUNIT_EXPECT_EQ(test, info.flags, VFIO_IRQ_INFO_EVENTFD);
 
@@ -419,8 +461,9 @@ static void vfio_pci_irq_test_info_argsz(struct kunit *test)
 	struct vfio_irq_info in = { .argsz = 8, .index = 0 };
 
 	KUNIT_ASSERT_EQ(test, copy_to_user(fd_dev->ubuf, &in, sizeof(in)), 0);
-	KUNIT_EXPECT_EQ(test, vfio_pci_irq_get_irq_info(&fd_dev->irq,
-			fd_dev->ubuf), -EINVAL);
+	KUNIT_EXPECT_EQ(test,
+			vfio_pci_irq_get_irq_info(&fd_dev->irq, fd_dev->ubuf),
+			-EINVAL);
 	KUNIT_EXPECT_EQ(test, vfio_pci_irq_get_irq_info(&fd_dev->irq, NULL),
 			-EFAULT);
 }
@@ -788,31 +831,23 @@ static void vfio_pci_irq_test_emulated(struct kunit *test)
 	bool ret;
 
 	/* vector 0 emulated, vector 1 from the backend */
-	KUNIT_ASSERT_EQ(test, vfio_pci_irq_set_emulated(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 0, true), 0);
+	KUNIT_ASSERT_EQ(test, emulate(test, VFIO_PCI_MSIX_IRQ_INDEX, 0, true), 0);
 	KUNIT_ASSERT_EQ(test, set_fds(test, VFIO_PCI_MSIX_IRQ_INDEX, 0, 2, fds),
 			0);
 	KUNIT_EXPECT_EQ(test, fb->requests, 1);
 	KUNIT_EXPECT_FALSE(test, test_bit(0, fb->requested));
 	KUNIT_EXPECT_TRUE(test, test_bit(1, fb->requested));
-	KUNIT_EXPECT_EQ(test, vfio_pci_irq_get_map(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 0, &map), -ENOENT);
-	KUNIT_EXPECT_EQ(test, vfio_pci_irq_get_map(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 1, &map), 0);
+	KUNIT_EXPECT_EQ(test, get_map(test, VFIO_PCI_MSIX_IRQ_INDEX, 0, &map), -ENOENT);
+	KUNIT_EXPECT_EQ(test, get_map(test, VFIO_PCI_MSIX_IRQ_INDEX, 1, &map), 0);
 	KUNIT_EXPECT_EQ(test, map.index, 101);
 
 	/* the driver signals vector 0, and only that */
-	KUNIT_EXPECT_TRUE(test, vfio_pci_irq_signal(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 0));
+	KUNIT_EXPECT_TRUE(test, sig(test, VFIO_PCI_MSIX_IRQ_INDEX, 0));
 	KUNIT_EXPECT_EQ(test, signals(test, FAKE_FD), 1);
-	KUNIT_EXPECT_FALSE(test, vfio_pci_irq_signal(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 1));
-	KUNIT_EXPECT_FALSE(test, vfio_pci_irq_signal(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 3));
-	KUNIT_EXPECT_FALSE(test, vfio_pci_irq_signal(&fd_dev->irq,
-			VFIO_PCI_MSI_IRQ_INDEX, 0));
-	KUNIT_EXPECT_FALSE(test, vfio_pci_irq_signal(&fd_dev->irq,
-			VFIO_PCI_REQ_IRQ_INDEX, 0));
+	KUNIT_EXPECT_FALSE(test, sig(test, VFIO_PCI_MSIX_IRQ_INDEX, 1));
+	KUNIT_EXPECT_FALSE(test, sig(test, VFIO_PCI_MSIX_IRQ_INDEX, 3));
+	KUNIT_EXPECT_FALSE(test, sig(test, VFIO_PCI_MSI_IRQ_INDEX, 0));
+	KUNIT_EXPECT_FALSE(test, sig(test, VFIO_PCI_REQ_IRQ_INDEX, 0));
 	KUNIT_EXPECT_EQ(test, signals(test, FAKE_FD + 1), 0);
 
 	/* with a spinlock held and interrupts off */
@@ -837,20 +872,16 @@ static void vfio_pci_irq_test_emulated(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, signals(test, FAKE_FD + 1), 1);
 
 	/* being emulated is configuration: not while the vector is in use */
-	KUNIT_EXPECT_EQ(test, vfio_pci_irq_set_emulated(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 0, false), -EBUSY);
-	KUNIT_EXPECT_EQ(test, vfio_pci_irq_set_emulated(&fd_dev->irq,
-			VFIO_PCI_REQ_IRQ_INDEX, 0, true), -EINVAL);
+	KUNIT_EXPECT_EQ(test, emulate(test, VFIO_PCI_MSIX_IRQ_INDEX, 0, false), -EBUSY);
+	KUNIT_EXPECT_EQ(test, emulate(test, VFIO_PCI_REQ_IRQ_INDEX, 0, true), -EINVAL);
 
 	/* gone with its eventfd */
 	KUNIT_EXPECT_EQ(test, set_fd(test, VFIO_PCI_MSIX_IRQ_INDEX, 0, -1), 0);
-	KUNIT_EXPECT_FALSE(test, vfio_pci_irq_signal(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 0));
+	KUNIT_EXPECT_FALSE(test, sig(test, VFIO_PCI_MSIX_IRQ_INDEX, 0));
 	KUNIT_EXPECT_EQ(test, refs(test, FAKE_FD), 0);
 	KUNIT_EXPECT_EQ(test, fb->frees, 0);
 	KUNIT_EXPECT_EQ(test, disable(test, VFIO_PCI_MSIX_IRQ_INDEX), 0);
-	KUNIT_EXPECT_FALSE(test, vfio_pci_irq_signal(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 0));
+	KUNIT_EXPECT_FALSE(test, sig(test, VFIO_PCI_MSIX_IRQ_INDEX, 0));
 	expect_no_refs(test);
 }
 
@@ -859,24 +890,20 @@ static void vfio_pci_irq_test_emulated_intx(struct kunit *test)
 	struct fake_dev *fd_dev = test->priv;
 	struct vfio_pci_irq *irq = &fd_dev->irq;
 
-	KUNIT_ASSERT_EQ(test, vfio_pci_irq_set_emulated(irq,
-			VFIO_PCI_INTX_IRQ_INDEX, 0, true), 0);
+	KUNIT_ASSERT_EQ(test, emulate(test, VFIO_PCI_INTX_IRQ_INDEX, 0, true), 0);
 	KUNIT_ASSERT_EQ(test, set_fd(test, VFIO_PCI_INTX_IRQ_INDEX, 0, FAKE_FD),
 			0);
 	KUNIT_EXPECT_EQ(test, fd_dev->intx.requests, 0);
 
 	/* automasked: one signal until the user unmasks */
-	KUNIT_EXPECT_TRUE(test, vfio_pci_irq_signal(irq,
-			VFIO_PCI_INTX_IRQ_INDEX, 0));
-	KUNIT_EXPECT_FALSE(test, vfio_pci_irq_signal(irq,
-			VFIO_PCI_INTX_IRQ_INDEX, 0));
+	KUNIT_EXPECT_TRUE(test, sig(test, VFIO_PCI_INTX_IRQ_INDEX, 0));
+	KUNIT_EXPECT_FALSE(test, sig(test, VFIO_PCI_INTX_IRQ_INDEX, 0));
 	KUNIT_EXPECT_EQ(test, signals(test, FAKE_FD), 1);
 	KUNIT_EXPECT_EQ(test, set_irqs(test, VFIO_IRQ_SET_DATA_NONE |
 				       VFIO_IRQ_SET_ACTION_UNMASK,
 				       VFIO_PCI_INTX_IRQ_INDEX, 0, 1, NULL, 0),
 			0);
-	KUNIT_EXPECT_TRUE(test, vfio_pci_irq_signal(irq,
-			VFIO_PCI_INTX_IRQ_INDEX, 0));
+	KUNIT_EXPECT_TRUE(test, sig(test, VFIO_PCI_INTX_IRQ_INDEX, 0));
 	KUNIT_EXPECT_EQ(test, signals(test, FAKE_FD), 2);
 
 	/* the user's mask silences it, loopback included */
@@ -888,8 +915,7 @@ static void vfio_pci_irq_test_emulated_intx(struct kunit *test)
 				       VFIO_IRQ_SET_ACTION_MASK,
 				       VFIO_PCI_INTX_IRQ_INDEX, 0, 1, NULL, 0),
 			0);
-	KUNIT_EXPECT_FALSE(test, vfio_pci_irq_signal(irq,
-			VFIO_PCI_INTX_IRQ_INDEX, 0));
+	KUNIT_EXPECT_FALSE(test, sig(test, VFIO_PCI_INTX_IRQ_INDEX, 0));
 	KUNIT_EXPECT_EQ(test, set_irqs(test, TRIGGER_NONE,
 				       VFIO_PCI_INTX_IRQ_INDEX, 0, 1, NULL, 0),
 			0);
@@ -911,14 +937,12 @@ static void vfio_pci_irq_test_emulated_intx(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, set_fd(test, VFIO_PCI_INTX_IRQ_INDEX, 0,
 				     FAKE_FD + 1), 0);
 	KUNIT_EXPECT_EQ(test, refs(test, FAKE_FD), 0);
-	KUNIT_EXPECT_TRUE(test, vfio_pci_irq_signal(irq,
-			VFIO_PCI_INTX_IRQ_INDEX, 0));
+	KUNIT_EXPECT_TRUE(test, sig(test, VFIO_PCI_INTX_IRQ_INDEX, 0));
 	KUNIT_EXPECT_EQ(test, signals(test, FAKE_FD + 1), 1);
 
 	/* and without an eventfd it is silent */
 	KUNIT_EXPECT_EQ(test, set_fd(test, VFIO_PCI_INTX_IRQ_INDEX, 0, -1), 0);
-	KUNIT_EXPECT_FALSE(test, vfio_pci_irq_signal(irq,
-			VFIO_PCI_INTX_IRQ_INDEX, 0));
+	KUNIT_EXPECT_FALSE(test, sig(test, VFIO_PCI_INTX_IRQ_INDEX, 0));
 	KUNIT_EXPECT_EQ(test, disable(test, VFIO_PCI_INTX_IRQ_INDEX), 0);
 	KUNIT_EXPECT_EQ(test, fd_dev->intx.frees, 0);
 	expect_no_refs(test);
@@ -929,8 +953,7 @@ static void vfio_pci_irq_test_no_backend(struct kunit *test)
 	struct fake_dev *fd_dev = test->priv;
 	struct vfio_irq_info info;
 
-	KUNIT_ASSERT_EQ(test, vfio_pci_irq_set_backend(&fd_dev->irq,
-			VFIO_PCI_MSI_IRQ_INDEX, NULL), 0);
+	KUNIT_ASSERT_EQ(test, set_backend(test, VFIO_PCI_MSI_IRQ_INDEX, NULL), 0);
 
 	/* a vector that is neither emulated nor backed cannot be used */
 	KUNIT_EXPECT_EQ(test, set_fd(test, VFIO_PCI_MSI_IRQ_INDEX, 0, FAKE_FD),
@@ -939,12 +962,10 @@ static void vfio_pci_irq_test_no_backend(struct kunit *test)
 			VFIO_PCI_IRQ_NONE);
 	KUNIT_EXPECT_EQ(test, refs(test, FAKE_FD), 0);
 
-	KUNIT_ASSERT_EQ(test, vfio_pci_irq_set_emulated(&fd_dev->irq,
-			VFIO_PCI_MSI_IRQ_INDEX, 0, true), 0);
+	KUNIT_ASSERT_EQ(test, emulate(test, VFIO_PCI_MSI_IRQ_INDEX, 0, true), 0);
 	KUNIT_EXPECT_EQ(test, set_fd(test, VFIO_PCI_MSI_IRQ_INDEX, 0, FAKE_FD),
 			0);
-	KUNIT_EXPECT_TRUE(test, vfio_pci_irq_signal(&fd_dev->irq,
-			VFIO_PCI_MSI_IRQ_INDEX, 0));
+	KUNIT_EXPECT_TRUE(test, sig(test, VFIO_PCI_MSI_IRQ_INDEX, 0));
 	KUNIT_EXPECT_EQ(test, signals(test, FAKE_FD), 1);
 	KUNIT_EXPECT_EQ(test, fd_dev->msi.enables, 0);
 
@@ -954,8 +975,7 @@ static void vfio_pci_irq_test_no_backend(struct kunit *test)
 			VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE);
 
 	/* no backend to change while the index is enabled */
-	KUNIT_EXPECT_EQ(test, vfio_pci_irq_set_backend(&fd_dev->irq,
-			VFIO_PCI_MSI_IRQ_INDEX, &fd_dev->msi.be), -EBUSY);
+	KUNIT_EXPECT_EQ(test, set_backend(test, VFIO_PCI_MSI_IRQ_INDEX, &fd_dev->msi.be), -EBUSY);
 	KUNIT_EXPECT_EQ(test, disable(test, VFIO_PCI_MSI_IRQ_INDEX), 0);
 	KUNIT_EXPECT_EQ(test, set_irqs(test, TRIGGER_FDS, VFIO_PCI_MSI_IRQ_INDEX,
 				       0, 0, NULL, 0), -EINVAL);
@@ -971,16 +991,14 @@ static void vfio_pci_irq_test_config(struct kunit *test)
 	s32 fds[2] = { FAKE_FD, FAKE_FD + 1 };
 	struct vfio_pci_irq_vec *vec;
 
-	KUNIT_ASSERT_EQ(test, vfio_pci_irq_set_cookie(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 1, &c1), 0);
+	KUNIT_ASSERT_EQ(test, set_cookie(test, VFIO_PCI_MSIX_IRQ_INDEX, 1, &c1), 0);
 	KUNIT_ASSERT_EQ(test, set_fd(test, VFIO_PCI_MSIX_IRQ_INDEX, 1, FAKE_FD),
 			0);
 	KUNIT_EXPECT_EQ(test, fb->nvec, 2);
 	KUNIT_EXPECT_EQ(test, fb->cookie[1].value, 0x1234);
 
 	/* a new cookie leaves the vector in use alone ... */
-	KUNIT_EXPECT_EQ(test, vfio_pci_irq_set_cookie(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 1, &c2), 0);
+	KUNIT_EXPECT_EQ(test, set_cookie(test, VFIO_PCI_MSIX_IRQ_INDEX, 1, &c2), 0);
 	vfio_pci_irq_lock(&fd_dev->irq);
 	vec = vfio_pci_irq_vec(&fd_dev->irq, VFIO_PCI_MSIX_IRQ_INDEX, 1);
 	KUNIT_EXPECT_NOT_NULL(test, vec);
@@ -994,22 +1012,18 @@ static void vfio_pci_irq_test_config(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fb->cookie[1].value, 0x5678);
 
 	/* configuration outlives the index */
-	KUNIT_ASSERT_EQ(test, vfio_pci_irq_set_emulated(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 2, true), 0);
+	KUNIT_ASSERT_EQ(test, emulate(test, VFIO_PCI_MSIX_IRQ_INDEX, 2, true), 0);
 	KUNIT_EXPECT_EQ(test, disable(test, VFIO_PCI_MSIX_IRQ_INDEX), 0);
 	fb->cookie[1].value = 0;
 	KUNIT_EXPECT_EQ(test, set_fds(test, VFIO_PCI_MSIX_IRQ_INDEX, 1, 2, fds),
 			0);
 	KUNIT_EXPECT_EQ(test, fb->cookie[1].value, 0x5678);
 	KUNIT_EXPECT_FALSE(test, test_bit(2, fb->requested));
-	KUNIT_EXPECT_TRUE(test, vfio_pci_irq_signal(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 2));
+	KUNIT_EXPECT_TRUE(test, sig(test, VFIO_PCI_MSIX_IRQ_INDEX, 2));
 
 	/* configuring a vector that is not in use is fine at any time */
-	KUNIT_EXPECT_EQ(test, vfio_pci_irq_set_emulated(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 7, true), 0);
-	KUNIT_EXPECT_EQ(test, vfio_pci_irq_set_cookie(&fd_dev->irq,
-			VFIO_PCI_INTX_IRQ_INDEX + 5, 0, &c1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, emulate(test, VFIO_PCI_MSIX_IRQ_INDEX, 7, true), 0);
+	KUNIT_EXPECT_EQ(test, set_cookie(test, VFIO_PCI_INTX_IRQ_INDEX + 5, 0, &c1), -EINVAL);
 }
 
 static void vfio_pci_irq_test_close(struct kunit *test)
@@ -1017,8 +1031,7 @@ static void vfio_pci_irq_test_close(struct kunit *test)
 	struct fake_dev *fd_dev = test->priv;
 	s32 fds[3] = { FAKE_FD, FAKE_FD + 1, FAKE_FD + 2 };
 
-	KUNIT_ASSERT_EQ(test, vfio_pci_irq_set_emulated(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 0, true), 0);
+	KUNIT_ASSERT_EQ(test, emulate(test, VFIO_PCI_MSIX_IRQ_INDEX, 0, true), 0);
 	KUNIT_ASSERT_EQ(test, set_fds(test, VFIO_PCI_MSIX_IRQ_INDEX, 0, 3, fds),
 			0);
 	vfio_pci_irq_close(&fd_dev->irq);
@@ -1026,8 +1039,7 @@ static void vfio_pci_irq_test_close(struct kunit *test)
 			VFIO_PCI_IRQ_NONE);
 	KUNIT_EXPECT_EQ(test, fd_dev->msix.enabled, 0);
 	KUNIT_EXPECT_EQ(test, fd_dev->msix.requests, fd_dev->msix.frees);
-	KUNIT_EXPECT_FALSE(test, vfio_pci_irq_signal(&fd_dev->irq,
-			VFIO_PCI_MSIX_IRQ_INDEX, 0));
+	KUNIT_EXPECT_FALSE(test, sig(test, VFIO_PCI_MSIX_IRQ_INDEX, 0));
 	expect_no_refs(test);
 
 	/* and the device can be opened again */
@@ -1102,6 +1114,7 @@ static struct kunit_suite vfio_pci_irq_test_suite = {
 	.exit = vfio_pci_irq_test_exit,
 	.test_cases = vfio_pci_irq_test_cases,
 };
+
 kunit_test_suite(vfio_pci_irq_test_suite);
 
 MODULE_LICENSE("GPL");

@@ -79,8 +79,10 @@ static int find_cdev(const char *uuid, char *path, size_t len)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
-		if (!strncmp(de->d_name, "vfio", 4)) {
-			snprintf(path, len, "/dev/vfio/devices/%s", de->d_name);
+		if (!strncmp(de->d_name, "vfio", 4) &&
+		    strlen(de->d_name) < 32) {
+			snprintf(path, len, "/dev/vfio/devices/%.31s",
+				 de->d_name);
 			closedir(d);
 			return 0;
 		}
@@ -124,7 +126,8 @@ FIXTURE_SETUP(mtty)
 	self->device = open(path, O_RDWR);
 	ASSERT_LE(0, self->device) TH_LOG("open %s: %s", path, strerror(errno));
 	self->iommufd = open("/dev/iommu", O_RDWR);
-	ASSERT_LE(0, self->iommufd) TH_LOG("open /dev/iommu: %s", strerror(errno));
+	ASSERT_LE(0, self->iommufd)
+		TH_LOG("open /dev/iommu: %s", strerror(errno));
 	bind.iommufd = self->iommufd;
 	ASSERT_EQ(0, ioctl(self->device, VFIO_DEVICE_BIND_IOMMUFD, &bind))
 		TH_LOG("VFIO_DEVICE_BIND_IOMMUFD: %s", strerror(errno));
@@ -186,10 +189,11 @@ static int set_none(int device, uint32_t action, uint32_t index,
 			count, NULL, 0);
 }
 
-static int uart_write(FIXTURE_DATA(mtty) *self, unsigned int reg,
+/* Write one UART register of port 0 (BAR0 of mtty) */
+static int uart_write(int device, uint64_t bar0, unsigned int reg,
 		      uint8_t val)
 {
-	return pwrite(self->device, &val, 1, self->bar0 + reg) == 1 ? 0 : -1;
+	return pwrite(device, &val, 1, bar0 + reg) == 1 ? 0 : -1;
 }
 
 /* How many times the eventfd fired within timeout_ms (0 if not) */
@@ -206,12 +210,13 @@ static uint64_t fired(int efd, int timeout_ms)
 }
 
 /* Make the UART raise its interrupt: enable THRI with an empty FIFO */
-static int raise_thri(FIXTURE_DATA(mtty) *self)
+static int raise_thri(int device, uint64_t bar0)
 {
-	if (uart_write(self, UART_FCR, UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT) ||
-	    uart_write(self, UART_IER, 0))
+	if (uart_write(device, bar0, UART_FCR,
+		       UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT) ||
+	    uart_write(device, bar0, UART_IER, 0))
 		return -1;
-	return uart_write(self, UART_IER, UART_IER_THRI);
+	return uart_write(device, bar0, UART_IER, UART_IER_THRI);
 }
 
 TEST_F(mtty, irq_info)
@@ -247,15 +252,15 @@ TEST_F(mtty, intx)
 				 self->efd));
 
 	/* the UART's interrupt reaches the eventfd ... */
-	ASSERT_EQ(0, raise_thri(self));
+	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
 	EXPECT_EQ(1, fired(self->efd, 2000));
 
 	/* ... and masks INTx: nothing more until the user unmasks */
-	ASSERT_EQ(0, raise_thri(self));
+	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
 	EXPECT_EQ(0, fired(self->efd, 200));
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_UNMASK,
 			      VFIO_PCI_INTX_IRQ_INDEX, 1));
-	ASSERT_EQ(0, raise_thri(self));
+	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
 	EXPECT_EQ(1, fired(self->efd, 2000));
 
 	/* a mask from the user silences it too, loopback included */
@@ -263,7 +268,7 @@ TEST_F(mtty, intx)
 			      VFIO_PCI_INTX_IRQ_INDEX, 1));
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_MASK,
 			      VFIO_PCI_INTX_IRQ_INDEX, 1));
-	ASSERT_EQ(0, raise_thri(self));
+	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
 			      VFIO_PCI_INTX_IRQ_INDEX, 1));
 	EXPECT_EQ(0, fired(self->efd, 200));
@@ -283,7 +288,7 @@ TEST_F(mtty, intx)
 	/* disabled, the UART's interrupt goes nowhere */
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
 			      VFIO_PCI_INTX_IRQ_INDEX, 0));
-	ASSERT_EQ(0, raise_thri(self));
+	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
 	EXPECT_EQ(0, fired(self->efd, 200));
 }
 
@@ -299,15 +304,15 @@ TEST_F(mtty, intx_unmask_eventfd)
 			      VFIO_IRQ_SET_ACTION_UNMASK,
 			      VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &unmask,
 			      sizeof(int32_t)));
-	ASSERT_EQ(0, raise_thri(self));
+	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
 	EXPECT_EQ(1, fired(self->efd, 2000));
-	ASSERT_EQ(0, raise_thri(self));
+	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
 	EXPECT_EQ(0, fired(self->efd, 200));
 
 	/* a write to the unmask eventfd unmasks */
 	ASSERT_EQ(sizeof(one), write(unmask, &one, sizeof(one)));
 	usleep(100000);
-	ASSERT_EQ(0, raise_thri(self));
+	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
 	EXPECT_EQ(1, fired(self->efd, 2000));
 	close(unmask);
 }
@@ -321,15 +326,17 @@ TEST_F(mtty, msi)
 				 self->efd));
 
 	/* MSI is not masked: every interrupt arrives */
-	ASSERT_EQ(0, raise_thri(self));
-	ASSERT_EQ(0, raise_thri(self));
+	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
+	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
 	EXPECT_EQ(2, fired(self->efd, 2000));
 
 	/* data in the FIFO at the trigger level raises it too */
-	ASSERT_EQ(0, uart_write(self, UART_FCR, UART_FCR_ENABLE_FIFO |
-				UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT));
-	ASSERT_EQ(0, uart_write(self, UART_IER, UART_IER_RDI));
-	ASSERT_EQ(0, uart_write(self, UART_TX, 'x'));
+	ASSERT_EQ(0, uart_write(self->device, self->bar0, UART_FCR,
+				UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR |
+				UART_FCR_CLEAR_XMIT));
+	ASSERT_EQ(0, uart_write(self->device, self->bar0, UART_IER,
+				UART_IER_RDI));
+	ASSERT_EQ(0, uart_write(self->device, self->bar0, UART_TX, 'x'));
 	EXPECT_EQ(1, fired(self->efd, 2000));
 
 	/* one index at a time */
@@ -339,7 +346,7 @@ TEST_F(mtty, msi)
 
 	/* a new eventfd takes over */
 	ASSERT_EQ(0, set_trigger(self->device, VFIO_PCI_MSI_IRQ_INDEX, other));
-	ASSERT_EQ(0, raise_thri(self));
+	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
 	EXPECT_EQ(1, fired(other, 2000));
 	EXPECT_EQ(0, fired(self->efd, 200));
 
@@ -356,11 +363,11 @@ TEST_F(mtty, msi)
 	/* disabled, then INTx may take over */
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
 			      VFIO_PCI_MSI_IRQ_INDEX, 0));
-	ASSERT_EQ(0, raise_thri(self));
+	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
 	EXPECT_EQ(0, fired(other, 200));
 	EXPECT_EQ(0, set_trigger(self->device, VFIO_PCI_INTX_IRQ_INDEX,
 				 self->efd));
-	ASSERT_EQ(0, raise_thri(self));
+	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
 	EXPECT_EQ(1, fired(self->efd, 2000));
 	close(other);
 }
@@ -380,7 +387,7 @@ TEST_F(mtty, close_drops_eventfds)
 	ASSERT_LE(0, self->device);
 	bind.iommufd = self->iommufd;
 	ASSERT_EQ(0, ioctl(self->device, VFIO_DEVICE_BIND_IOMMUFD, &bind));
-	ASSERT_EQ(0, raise_thri(self));
+	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
 	EXPECT_EQ(0, fired(self->efd, 200));
 	EXPECT_EQ(-1, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
 			       VFIO_PCI_MSI_IRQ_INDEX, 1));

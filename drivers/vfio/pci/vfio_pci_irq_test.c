@@ -888,7 +888,6 @@ static void vfio_pci_irq_test_emulated(struct kunit *test)
 static void vfio_pci_irq_test_emulated_intx(struct kunit *test)
 {
 	struct fake_dev *fd_dev = test->priv;
-	struct vfio_pci_irq *irq = &fd_dev->irq;
 
 	KUNIT_ASSERT_EQ(test, emulate(test, VFIO_PCI_INTX_IRQ_INDEX, 0, true), 0);
 	KUNIT_ASSERT_EQ(test, set_fd(test, VFIO_PCI_INTX_IRQ_INDEX, 0, FAKE_FD),

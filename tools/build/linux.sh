@@ -119,7 +119,9 @@ selftests() {
 	local targets
 	targets=$(selftest_targets | tr '\n' ' ')
 	[ -n "$targets" ] || die "no kselftests in tools/testing/selftests"
-	rm -rf "$KSFT"
+	# Build every test program afresh: they are small, and a stale one
+	# would test old code.
+	rm -rf "$KSFT" "$OBJ/kselftest"
 	# Test modules (TEST_GEN_MODS_DIR) build against this kernel: KDIR.
 	make -C "$SRC/tools/testing/selftests" -s O="$OBJ" KDIR="$OBJ" \
 		KHDR_INCLUDES="-isystem $OBJ/usr/include" \

@@ -106,11 +106,13 @@ build() {
 	cp "$OBJ/arch/x86/boot/bzImage" "$BUILD/bzImage"
 }
 
-# The project's kselftests are the selftests directories it adds.
+# The project's kselftests are the selftests directories it adds: those
+# whose Makefile includes lib.mk (a test module's Kbuild Makefile does not).
 selftest_targets() {
 	[ -d "$TOP/tools/testing/selftests" ] || return 0
 	(cd "$TOP/tools/testing/selftests" &&
-	 find . -name Makefile -printf '%h\n' | sed 's|^\./||' | sort)
+	 find . -name Makefile -exec grep -l 'lib\.mk' {} + |
+	 sed -e 's|^\./||' -e 's|/Makefile$||' | sort)
 }
 
 selftests() {
@@ -118,7 +120,8 @@ selftests() {
 	targets=$(selftest_targets | tr '\n' ' ')
 	[ -n "$targets" ] || die "no kselftests in tools/testing/selftests"
 	rm -rf "$KSFT"
-	make -C "$SRC/tools/testing/selftests" -s O="$OBJ" \
+	# Test modules (TEST_GEN_MODS_DIR) build against this kernel: KDIR.
+	make -C "$SRC/tools/testing/selftests" -s O="$OBJ" KDIR="$OBJ" \
 		KHDR_INCLUDES="-isystem $OBJ/usr/include" \
 		TARGETS="$targets" INSTALL_PATH="$KSFT" install
 }

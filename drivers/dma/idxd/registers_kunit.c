@@ -11,6 +11,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/bitfield.h>
 #include <linux/bits.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
@@ -183,6 +184,24 @@ static void idxd_regs_portals(struct kunit *test)
 			3 * 4 * 0x1000);
 	KUNIT_EXPECT_EQ(test, idxd_get_wq_portal_full_offset(3, IDXD_PORTAL_LIMITED),
 			3 * 4 * 0x1000 + 0x1000);
+	/* The IMS portals are the third and fourth pages. */
+	KUNIT_EXPECT_EQ(test, IDXD_PORTAL_IMS_OFFSET, 0x2000);
+}
+
+static void idxd_regs_ims(struct kunit *test)
+{
+	/* IMS entry: address low/high, data, control; 16 bytes. */
+	KUNIT_EXPECT_EQ(test, IDXD_IMS_ENTRY_SIZE, 16);
+	KUNIT_EXPECT_EQ(test, IDXD_IMS_ADDR_LO, 0);
+	KUNIT_EXPECT_EQ(test, IDXD_IMS_ADDR_HI, 4);
+	KUNIT_EXPECT_EQ(test, IDXD_IMS_DATA, 8);
+	KUNIT_EXPECT_EQ(test, IDXD_IMS_CTRL, 12);
+	KUNIT_EXPECT_EQ(test, IDXD_IMS_CTRL_MASK, BIT(0));
+	KUNIT_EXPECT_EQ(test, IDXD_IMS_CTRL_PASID_EN, BIT(3));
+	KUNIT_EXPECT_EQ(test, IDXD_IMS_CTRL_PASID, GENMASK(31, 12));
+	KUNIT_EXPECT_EQ(test, IDXD_IMS_PASID_MAX, FIELD_MAX(IDXD_IMS_CTRL_PASID));
+	/* GENCAP.max_ims_mult counts units of 256 entries. */
+	KUNIT_EXPECT_EQ(test, IDXD_IMS_MULT, 256);
 }
 
 static void idxd_regs_descriptor(struct kunit *test)
@@ -224,6 +243,7 @@ static struct kunit_case idxd_regs_cases[] = {
 	KUNIT_CASE(idxd_regs_command),
 	KUNIT_CASE(idxd_regs_tables),
 	KUNIT_CASE(idxd_regs_portals),
+	KUNIT_CASE(idxd_regs_ims),
 	KUNIT_CASE(idxd_regs_descriptor),
 	{}
 };

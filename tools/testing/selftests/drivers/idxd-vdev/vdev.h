@@ -71,7 +71,7 @@ int sysfs_read(const char *path, char *buf, size_t len);
 
 int dsa_find(char *dsa, size_t dlen, char *bdf, size_t blen, int want_ims);
 int dsa_setup(const char *dsa, int nwqs, int wq_size);
-void dsa_teardown(const char *dsa, int nwqs);
+int dsa_teardown(const char *dsa, int nwqs);
 
 int vdev_create(const char *bdf, const char *type, char *uuid, size_t len);
 int vdev_remove(const char *uuid);

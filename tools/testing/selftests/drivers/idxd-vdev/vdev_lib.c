@@ -162,16 +162,28 @@ int dsa_setup(const char *dsa, int nwqs, int wq_size)
 	return 0;
 }
 
-void dsa_teardown(const char *dsa, int nwqs)
+/* Unbind what is bound; returns the first error */
+int dsa_teardown(const char *dsa, int nwqs)
 {
-	char wq[32];
-	int i;
+	char wq[32], path[PATH_MAX];
+	int i, rc = 0, err;
 
 	for (i = 0; i < nwqs; i++) {
 		snprintf(wq, sizeof(wq), "wq%s.%d", dsa + 3, i);
-		sysfs_write(DSA_SYSFS "/drivers/" VDEV_DRIVER "/unbind", wq);
+		snprintf(path, sizeof(path), DSA_SYSFS "/devices/%s/driver", wq);
+		if (access(path, F_OK))
+			continue;
+		err = sysfs_write(DSA_SYSFS "/drivers/" VDEV_DRIVER "/unbind", wq);
+		if (err && !rc)
+			rc = err;
 	}
-	sysfs_write(DSA_SYSFS "/drivers/idxd/unbind", dsa);
+	snprintf(path, sizeof(path), DSA_SYSFS "/devices/%s/driver", dsa);
+	if (!access(path, F_OK)) {
+		err = sysfs_write(DSA_SYSFS "/drivers/idxd/unbind", dsa);
+		if (err && !rc)
+			rc = err;
+	}
+	return rc;
 }
 
 static void make_uuid(char *buf, size_t len)

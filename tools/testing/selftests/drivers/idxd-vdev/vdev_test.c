@@ -111,6 +111,8 @@ FIXTURE_SETUP(host)
 	ASSERT_EQ(0, system("modprobe idxd && modprobe idxd_vdev"));
 	ASSERT_EQ(0, dsa_find(self->dsa, sizeof(self->dsa), self->bdf,
 			      sizeof(self->bdf), 1)) TH_LOG("no DSA with IMS");
+	/* Whatever an earlier test left behind */
+	dsa_teardown(self->dsa, 2);
 	rc = dsa_setup(self->dsa, 2, WQ_SIZE);
 	self->setup = 1;
 	ASSERT_EQ(0, rc) TH_LOG("setting up %s: %s", self->dsa, strerror(-rc));
@@ -126,8 +128,11 @@ FIXTURE_TEARDOWN(host)
 		if (self->uuid[i][0])
 			vdev_remove(self->uuid[i]);
 	}
-	if (self->setup)
-		dsa_teardown(self->dsa, 2);
+	if (self->setup) {
+		int rc = dsa_teardown(self->dsa, 2);
+
+		EXPECT_EQ(0, rc) TH_LOG("tearing %s down: %s", self->dsa, strerror(-rc));
+	}
 }
 
 static int create_open(struct __test_metadata *_metadata,
@@ -148,46 +153,46 @@ TEST_F(host, mdev_types)
 	char path[PATH_MAX], buf[256];
 
 	snprintf(path, sizeof(path),
-		 "/sys/bus/pci/devices/%s/mdev_supported_types/dsa-1dwq-v1/available_instances",
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-1dwq-v1/available_instances",
 		 self->bdf);
 	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
 	EXPECT_STREQ("2", buf);
 	snprintf(path, sizeof(path),
-		 "/sys/bus/pci/devices/%s/mdev_supported_types/dsa-2dwq-v1/available_instances",
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-2dwq-v1/available_instances",
 		 self->bdf);
 	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
 	EXPECT_STREQ("1", buf);
 	snprintf(path, sizeof(path),
-		 "/sys/bus/pci/devices/%s/mdev_supported_types/dsa-2dwq-v1/device_api",
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-2dwq-v1/device_api",
 		 self->bdf);
 	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
 	EXPECT_STREQ("vfio-pci", buf);
 	snprintf(path, sizeof(path),
-		 "/sys/bus/pci/devices/%s/mdev_supported_types/dsa-2dwq-v1/name",
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-2dwq-v1/name",
 		 self->bdf);
 	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
 	EXPECT_STREQ("DSA with 2 dedicated WQs", buf);
 	snprintf(path, sizeof(path),
-		 "/sys/bus/pci/devices/%s/mdev_supported_types/dsa-1dwq-v1/description",
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-1dwq-v1/description",
 		 self->bdf);
 	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
 	EXPECT_NE(NULL, strstr(buf, "1 dedicated WQ")) TH_LOG("%s", buf);
 
-	ASSERT_EQ(0, vdev_create(self->bdf, "dsa-1dwq-v1", self->uuid[0],
+	ASSERT_EQ(0, vdev_create(self->bdf, "idxd-dsa-1dwq-v1", self->uuid[0],
 				 sizeof(self->uuid[0])));
 	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
 	snprintf(path, sizeof(path),
-		 "/sys/bus/pci/devices/%s/mdev_supported_types/dsa-1dwq-v1/available_instances",
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-1dwq-v1/available_instances",
 		 self->bdf);
 	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
 	EXPECT_STREQ("1", buf);
 	snprintf(path, sizeof(path),
-		 "/sys/bus/pci/devices/%s/mdev_supported_types/dsa-2dwq-v1/available_instances",
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-2dwq-v1/available_instances",
 		 self->bdf);
 	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
 	EXPECT_STREQ("0", buf);
 	/* No two WQs left: the 2-WQ type is refused */
-	EXPECT_EQ(-ENOSPC, vdev_create(self->bdf, "dsa-2dwq-v1", self->uuid[1],
+	EXPECT_EQ(-ENOSPC, vdev_create(self->bdf, "idxd-dsa-2dwq-v1", self->uuid[1],
 				       sizeof(self->uuid[1])));
 	self->uuid[1][0] = 0;
 	ASSERT_EQ(0, vdev_remove(self->uuid[0]));
@@ -204,7 +209,7 @@ TEST_F(host, config_space)
 	uint16_t flags;
 	uint8_t cap;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "dsa-2dwq-v1"));
+	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-2dwq-v1"));
 	EXPECT_EQ(0x8086, cfg16(v, PCI_VENDOR_ID));
 	EXPECT_EQ(0x0b25, cfg16(v, PCI_DEVICE_ID));
 	EXPECT_EQ(0x0880, cfg16(v, PCI_CLASS_DEVICE));
@@ -268,7 +273,7 @@ TEST_F(host, vfio_info)
 	struct vfio_info_cap_header *hdr;
 	struct vfio_region_info_cap_sparse_mmap *sparse;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "dsa-1dwq-v1"));
+	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
 	EXPECT_EQ(2, v->nvec);
 	irq.index = MSIX;
 	ASSERT_EQ(0, ioctl(v->device, VFIO_DEVICE_GET_IRQ_INFO, &irq));
@@ -300,7 +305,7 @@ TEST_F(host, commands_and_vector0)
 {
 	struct vdev *v = &self->v[0];
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "dsa-1dwq-v1"));
+	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 0, v->efd[0]));
 	vdev_unmask(v, 0, 1);
 
@@ -358,7 +363,7 @@ TEST_F(host, noop_fires_ims_vector_once)
 	uint16_t handle;
 	int i;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "dsa-1dwq-v1"));
+	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
 	ASSERT_EQ(0, bring_up(v, 1));
 
 	/* No eventfd, no handle; vector 0 and out-of-range ones never */
@@ -401,7 +406,7 @@ TEST_F(host, two_wqs_vectors_come_and_go)
 	uint16_t h1, h2, h2b;
 	int i;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "dsa-2dwq-v1"));
+	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-2dwq-v1"));
 	ASSERT_EQ(3, v->nvec);
 	ASSERT_EQ(0, bring_up(v, 2));
 	ASSERT_EQ(0, vector_up(v, 1, &h1));
@@ -444,8 +449,8 @@ TEST_F(host, isolation)
 	struct vdev *a = &self->v[0], *b = &self->v[1];
 	uint16_t ha, hb;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "dsa-1dwq-v1"));
-	ASSERT_EQ(0, create_open(_metadata, self, 1, "dsa-1dwq-v1"));
+	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, create_open(_metadata, self, 1, "idxd-dsa-1dwq-v1"));
 	ASSERT_EQ(0, bring_up(a, 1));
 	ASSERT_EQ(0, bring_up(b, 1));
 	ASSERT_EQ(0, vector_up(a, 1, &ha));
@@ -471,7 +476,7 @@ TEST_F(host, reset)
 	struct vdev *v = &self->v[0];
 	uint16_t handle, again;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "dsa-1dwq-v1"));
+	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
 	ASSERT_EQ(0, bring_up(v, 1));
 	ASSERT_EQ(0, vector_up(v, 1, &handle));
 	ASSERT_EQ(0, ioctl(v->device, VFIO_DEVICE_RESET));
@@ -505,7 +510,7 @@ TEST_F(host, hostile_user)
 	void *p;
 	int i;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "dsa-1dwq-v1"));
+	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
 	srandom(1234);
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 0, v->efd[0]));
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 1, v->efd[1]));
@@ -615,7 +620,7 @@ TEST_F(host, remove_while_open)
 	pthread_t t;
 	int req;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "dsa-1dwq-v1"));
+	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
 	ASSERT_EQ(0, bring_up(v, 1));
 	req = v->efd[1];
 	ASSERT_EQ(0, vdev_set_eventfd(v, VFIO_PCI_REQ_IRQ_INDEX, 0, req));
@@ -645,7 +650,7 @@ TEST_F(host, wq_unbind_while_open)
 	uint16_t handle;
 	int req;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "dsa-1dwq-v1"));
+	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
 	ASSERT_EQ(0, bring_up(v, 1));
 	ASSERT_EQ(0, vector_up(v, 1, &handle));
 	reg_write32(v, REG_GENCTRL, 0x3);	/* halt interrupt enabled */
@@ -669,7 +674,7 @@ TEST_F(host, wq_unbind_while_open)
 
 	/* The other WQ is free for a new vdev */
 	snprintf(path, sizeof(path),
-		 "/sys/bus/pci/devices/%s/mdev_supported_types/dsa-1dwq-v1/available_instances",
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-1dwq-v1/available_instances",
 		 self->bdf);
 	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
 	EXPECT_STREQ("1", buf);

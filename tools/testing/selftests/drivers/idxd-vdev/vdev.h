@@ -70,6 +70,7 @@ int sysfs_writef(const char *val, const char *fmt, ...);
 int sysfs_read(const char *path, char *buf, size_t len);
 
 int dsa_find(char *dsa, size_t dlen, char *bdf, size_t blen, int want_ims);
+int dsa_config_wq(const char *dsa, int i, int wq_size);
 int dsa_setup(const char *dsa, int nwqs, int wq_size);
 int dsa_teardown(const char *dsa, int nwqs);
 

@@ -125,29 +125,37 @@ int dsa_find(char *dsa, size_t dlen, char *bdf, size_t blen, int want_ims)
 	return rc;
 }
 
+/* WQ @i of @dsa: dedicated, of type user, for the idxd_vdev driver */
+int dsa_config_wq(const char *dsa, int i, int wq_size)
+{
+	char size[16], wq[32];
+
+	snprintf(size, sizeof(size), "%d", wq_size);
+	snprintf(wq, sizeof(wq), "wq%s.%d", dsa + 3, i);
+	if (sysfs_writef("0", DSA_SYSFS "/devices/%s/%s/group_id", dsa, wq) ||
+	    sysfs_writef("dedicated", DSA_SYSFS "/devices/%s/%s/mode", dsa, wq) ||
+	    sysfs_writef(size, DSA_SYSFS "/devices/%s/%s/size", dsa, wq) ||
+	    sysfs_writef("10", DSA_SYSFS "/devices/%s/%s/priority", dsa, wq) ||
+	    sysfs_writef("user", DSA_SYSFS "/devices/%s/%s/type", dsa, wq) ||
+	    sysfs_writef("vdev", DSA_SYSFS "/devices/%s/%s/name", dsa, wq) ||
+	    sysfs_writef(VDEV_DRIVER, DSA_SYSFS "/devices/%s/%s/driver_name", dsa, wq))
+		return -EIO;
+	return 0;
+}
+
 /*
  * One group with one engine and @nwqs dedicated user WQs named for the
  * idxd_vdev driver, the device enabled, the WQs bound to idxd_vdev.
  */
 int dsa_setup(const char *dsa, int nwqs, int wq_size)
 {
-	char size[16], wq[32];
+	char wq[32];
 	int i, rc;
 
-	snprintf(size, sizeof(size), "%d", wq_size);
 	rc = sysfs_writef("0", DSA_SYSFS "/devices/%s/engine%s.0/group_id",
 			  dsa, dsa + 3);
-	for (i = 0; i < nwqs && !rc; i++) {
-		snprintf(wq, sizeof(wq), "wq%s.%d", dsa + 3, i);
-		rc = sysfs_writef("0", DSA_SYSFS "/devices/%s/%s/group_id", dsa, wq) ||
-		     sysfs_writef("dedicated", DSA_SYSFS "/devices/%s/%s/mode", dsa, wq) ||
-		     sysfs_writef(size, DSA_SYSFS "/devices/%s/%s/size", dsa, wq) ||
-		     sysfs_writef("10", DSA_SYSFS "/devices/%s/%s/priority", dsa, wq) ||
-		     sysfs_writef("user", DSA_SYSFS "/devices/%s/%s/type", dsa, wq) ||
-		     sysfs_writef("vdev", DSA_SYSFS "/devices/%s/%s/name", dsa, wq) ||
-		     sysfs_writef(VDEV_DRIVER, DSA_SYSFS "/devices/%s/%s/driver_name",
-				  dsa, wq);
-	}
+	for (i = 0; i < nwqs && !rc; i++)
+		rc = dsa_config_wq(dsa, i, wq_size);
 	if (rc)
 		return -EIO;
 	rc = sysfs_write(DSA_SYSFS "/drivers/idxd/bind", dsa);

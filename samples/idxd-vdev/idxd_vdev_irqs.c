@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <linux/iommufd.h>
+#include <linux/types.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
@@ -44,7 +44,7 @@
 #define CMD_INT_REQ		0x80000000u
 
 static int device = -1;
-static uint64_t bar0, cfg, bar2, bar2_size;
+static __u64 bar0, cfg, bar2, bar2_size;
 static int efd[MAX_VECS];
 static unsigned int nvec;
 
@@ -54,22 +54,22 @@ static void die(const char *what)
 	exit(1);
 }
 
-static uint32_t rd32(uint64_t off)
+static __u32 rd32(__u64 off)
 {
-	uint32_t val;
+	__u32 val;
 
 	if (pread(device, &val, 4, bar0 + off) != 4)
 		die("BAR0 read");
 	return val;
 }
 
-static void wr32(uint64_t off, uint32_t val)
+static void wr32(__u64 off, __u32 val)
 {
 	if (pwrite(device, &val, 4, bar0 + off) != 4)
 		die("BAR0 write");
 }
 
-static uint32_t cmd(unsigned int code, uint32_t operand, int int_req)
+static __u32 cmd(unsigned int code, __u32 operand, int int_req)
 {
 	wr32(REG_CMD, code << 20 | operand | (int_req ? CMD_INT_REQ : 0));
 	return rd32(REG_CMDSTS);
@@ -93,7 +93,7 @@ static void set_eventfd(unsigned int vector, int fd)
 /* Wait a while for interrupts and print what each vector received */
 static void report(const char *after, int wait_ms)
 {
-	uint64_t got[MAX_VECS] = { 0 }, val;
+	__u64 got[MAX_VECS] = { 0 }, val;
 	unsigned int i;
 
 	usleep(wait_ms * 1000);
@@ -158,7 +158,7 @@ static void open_vdev(const char *uuid)
 	nvec = irq.count < MAX_VECS ? irq.count : MAX_VECS;
 }
 
-static void movdir64b(volatile void *dst, const void *src)
+static void movdir64b(void *dst, const void *src)
 {
 	asm volatile(".byte 0x66, 0x0f, 0x38, 0xf8, 0x02"
 		     : : "a" (dst), "d" (src) : "memory");
@@ -166,11 +166,11 @@ static void movdir64b(volatile void *dst, const void *src)
 
 int main(int argc, char **argv)
 {
-	uint32_t desc[16] __attribute__((aligned(64)));
-	uint16_t handle[MAX_VECS] = { 0 };
+	__u32 *desc = aligned_alloc(64, 64);
+	__u16 handle[MAX_VECS] = { 0 };
 	unsigned int i, n, nwqs, noops = 3;
-	uint16_t vid, did, command;
-	uint32_t sts;
+	__u16 vid, did, command;
+	__u32 sts;
 	char *portals;
 
 	if (argc < 2) {
@@ -179,6 +179,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 2)
 		noops = atoi(argv[2]);
+	if (!desc)
+		die("aligned_alloc");
 	open_vdev(argv[1]);
 
 	if (pread(device, &vid, 2, cfg + PCI_VENDOR_ID) != 2 ||
@@ -232,7 +234,7 @@ int main(int argc, char **argv)
 			die("mmap of a WQ portal");
 
 	for (i = 0; i < nwqs; i++) {
-		memset(desc, 0, sizeof(desc));
+		memset(desc, 0, 64);
 		desc[1] = 0x10;			/* NOOP, request completion interrupt */
 		desc[9] = handle[i + 1];	/* interrupt handle */
 		for (n = 0; n < noops; n++)

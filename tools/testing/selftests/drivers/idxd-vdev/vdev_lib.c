@@ -113,7 +113,7 @@ int dsa_find(char *dsa, size_t dlen, char *bdf, size_t blen, int want_ims)
 		if (strncmp(de->d_name, "dsa", 3))
 			continue;
 		ims = dsa_ims_entries(de->d_name);
-		if (ims < 0 || (ims > 0) != !!want_ims)
+		if (ims < 0 || !ims == !!want_ims)
 			continue;
 		if (dsa_pci_addr(de->d_name, bdf, blen))
 			continue;
@@ -420,7 +420,7 @@ int vdev_map_portals(struct vdev *v)
 	return 0;
 }
 
-static void movdir64b(volatile void *dst, const void *src)
+static void movdir64b(void *dst, const void *src)
 {
 	/* movdir64b (%rdx), %rax */
 	asm volatile(".byte 0x66, 0x0f, 0x38, 0xf8, 0x02"
@@ -430,9 +430,14 @@ static void movdir64b(volatile void *dst, const void *src)
 /* A NOOP with a completion interrupt request, no completion record */
 void vdev_submit_noop(struct vdev *v, unsigned int vwq, uint16_t handle)
 {
-	uint32_t desc[16] __attribute__((aligned(64))) = { 0 };
+	static uint32_t *desc;
 	char *portal = (char *)v->portals + vwq * PORTAL_PAGES_PER_WQ * 4096;
 
+	if (!desc)
+		desc = aligned_alloc(64, 64);
+	if (!desc)
+		return;
+	memset(desc, 0, 64);
 	desc[1] = (0u << 24) | 0x10;	/* opcode NOOP, flags RCI */
 	desc[9] = handle;		/* int_handle at byte 36 */
 	__sync_synchronize();

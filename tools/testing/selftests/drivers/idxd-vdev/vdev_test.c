@@ -106,7 +106,8 @@ FIXTURE_SETUP(host)
 	int rc;
 
 	memset(self->uuid, 0, sizeof(self->uuid));
-	self->v[0].device = self->v[1].device = -1;
+	self->v[0].device = -1;
+	self->v[1].device = -1;
 	self->setup = 0;
 	ASSERT_EQ(0, system("modprobe idxd && modprobe idxd_vdev"));
 	ASSERT_EQ(0, dsa_find(self->dsa, sizeof(self->dsa), self->bdf,
@@ -135,16 +136,17 @@ FIXTURE_TEARDOWN(host)
 	}
 }
 
-static int create_open(struct __test_metadata *_metadata,
-		       FIXTURE_DATA(host) *self, int i, const char *type)
+/* Create a vdev of @type and open it */
+static int vdev_create_open(const char *bdf, char *uuid, size_t len,
+			    struct vdev *v, const char *type)
 {
-	int rc = vdev_create(self->bdf, type, self->uuid[i], sizeof(self->uuid[i]));
+	int rc = vdev_create(bdf, type, uuid, len);
 
 	if (rc) {
-		self->uuid[i][0] = 0;
+		uuid[0] = 0;
 		return rc;
 	}
-	return vdev_open(&self->v[i], self->uuid[i]);
+	return vdev_open(v, uuid);
 }
 
 /* The types, their names and how many instances are left at each moment */
@@ -209,7 +211,8 @@ TEST_F(host, config_space)
 	uint16_t flags;
 	uint8_t cap;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-2dwq-v1"));
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-2dwq-v1"));
 	EXPECT_EQ(0x8086, cfg16(v, PCI_VENDOR_ID));
 	EXPECT_EQ(0x0b25, cfg16(v, PCI_DEVICE_ID));
 	EXPECT_EQ(0x0880, cfg16(v, PCI_CLASS_DEVICE));
@@ -273,7 +276,8 @@ TEST_F(host, vfio_info)
 	struct vfio_info_cap_header *hdr;
 	struct vfio_region_info_cap_sparse_mmap *sparse;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
 	EXPECT_EQ(2, v->nvec);
 	irq.index = MSIX;
 	ASSERT_EQ(0, ioctl(v->device, VFIO_DEVICE_GET_IRQ_INFO, &irq));
@@ -305,7 +309,8 @@ TEST_F(host, commands_and_vector0)
 {
 	struct vdev *v = &self->v[0];
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 0, v->efd[0]));
 	vdev_unmask(v, 0, 1);
 
@@ -363,7 +368,8 @@ TEST_F(host, noop_fires_ims_vector_once)
 	uint16_t handle;
 	int i;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
 	ASSERT_EQ(0, bring_up(v, 1));
 
 	/* No eventfd, no handle; vector 0 and out-of-range ones never */
@@ -408,7 +414,8 @@ TEST_F(host, two_wqs_vectors_come_and_go)
 	uint16_t h1, h2, h2b;
 	int i;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-2dwq-v1"));
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-2dwq-v1"));
 	ASSERT_EQ(3, v->nvec);
 	ASSERT_EQ(0, bring_up(v, 2));
 	ASSERT_EQ(0, vector_up(v, 1, &h1));
@@ -454,8 +461,10 @@ TEST_F(host, isolation)
 	struct vdev *a = &self->v[0], *b = &self->v[1];
 	uint16_t ha, hb;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
-	ASSERT_EQ(0, create_open(_metadata, self, 1, "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[1], sizeof(self->uuid[1]),
+				      &self->v[1], "idxd-dsa-1dwq-v1"));
 	ASSERT_EQ(0, bring_up(a, 1));
 	ASSERT_EQ(0, bring_up(b, 1));
 	ASSERT_EQ(0, vector_up(a, 1, &ha));
@@ -481,7 +490,8 @@ TEST_F(host, reset)
 	struct vdev *v = &self->v[0];
 	uint16_t handle, again;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
 	ASSERT_EQ(0, bring_up(v, 1));
 	ASSERT_EQ(0, vector_up(v, 1, &handle));
 	ASSERT_EQ(0, ioctl(v->device, VFIO_DEVICE_RESET));
@@ -515,7 +525,8 @@ TEST_F(host, hostile_user)
 	void *p;
 	int i;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
 	srandom(1234);
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 0, v->efd[0]));
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 1, v->efd[1]));
@@ -625,7 +636,8 @@ TEST_F(host, remove_while_open)
 	pthread_t t;
 	int req;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
 	ASSERT_EQ(0, bring_up(v, 1));
 	req = v->efd[1];
 	ASSERT_EQ(0, vdev_set_eventfd(v, VFIO_PCI_REQ_IRQ_INDEX, 0, req));
@@ -655,7 +667,8 @@ TEST_F(host, wq_unbind_while_open)
 	uint16_t handle;
 	int req;
 
-	ASSERT_EQ(0, create_open(_metadata, self, 0, "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
 	ASSERT_EQ(0, bring_up(v, 1));
 	ASSERT_EQ(0, vector_up(v, 1, &handle));
 	reg_write32(v, REG_GENCTRL, 0x3);	/* halt interrupt enabled */

@@ -203,6 +203,36 @@ TEST_F(host, mdev_types)
 	EXPECT_STREQ("1", buf);
 }
 
+/* mdevctl sees the types and creates and removes vdevs with no help */
+TEST_F(host, mdevctl)
+{
+	char cmd[512], path[PATH_MAX], uuid[40] = "";
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "mdevctl types -p %s | grep -q idxd-dsa-2dwq-v1",
+		 self->bdf);
+	ASSERT_EQ(0, system(cmd));
+	f = fopen("/proc/sys/kernel/random/uuid", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(uuid, sizeof(uuid), f));
+	fclose(f);
+	uuid[36] = 0;
+	snprintf(cmd, sizeof(cmd), "mdevctl start -u %s -p %s -t idxd-dsa-1dwq-v1",
+		 uuid, self->bdf);
+	ASSERT_EQ(0, system(cmd));
+	snprintf(self->uuid[0], sizeof(self->uuid[0]), "%s", uuid);
+	snprintf(path, sizeof(path), MDEV_DEVICES "/%s/vfio-dev", uuid);
+	EXPECT_EQ(0, access(path, F_OK));
+	snprintf(cmd, sizeof(cmd), "mdevctl list | grep -q '%s %s idxd-dsa-1dwq-v1'",
+		 uuid, self->bdf);
+	EXPECT_EQ(0, system(cmd));
+	snprintf(cmd, sizeof(cmd), "mdevctl stop -u %s", uuid);
+	ASSERT_EQ(0, system(cmd));
+	self->uuid[0][0] = 0;
+	snprintf(path, sizeof(path), MDEV_DEVICES "/%s", uuid);
+	EXPECT_NE(0, access(path, F_OK));
+}
+
 /* Config space of a DSA function, read-only where the hardware is */
 TEST_F(host, config_space)
 {

@@ -125,7 +125,11 @@ int dsa_find(char *dsa, size_t dlen, char *bdf, size_t blen, int want_ims)
 	return rc;
 }
 
-/* WQ @i of @dsa: dedicated, of type user, for the idxd_vdev driver */
+/*
+ * WQ @i of @dsa: dedicated, of type user, for the idxd_vdev driver.  The
+ * size only while the device is disabled (@wq_size > 0): unbinding a WQ
+ * resets the rest of its configuration, not its size.
+ */
 int dsa_config_wq(const char *dsa, int i, int wq_size)
 {
 	char size[16], wq[32];
@@ -134,7 +138,8 @@ int dsa_config_wq(const char *dsa, int i, int wq_size)
 	snprintf(wq, sizeof(wq), "wq%s.%d", dsa + 3, i);
 	if (sysfs_writef("0", DSA_SYSFS "/devices/%s/%s/group_id", dsa, wq) ||
 	    sysfs_writef("dedicated", DSA_SYSFS "/devices/%s/%s/mode", dsa, wq) ||
-	    sysfs_writef(size, DSA_SYSFS "/devices/%s/%s/size", dsa, wq) ||
+	    (wq_size > 0 &&
+	     sysfs_writef(size, DSA_SYSFS "/devices/%s/%s/size", dsa, wq)) ||
 	    sysfs_writef("10", DSA_SYSFS "/devices/%s/%s/priority", dsa, wq) ||
 	    sysfs_writef("user", DSA_SYSFS "/devices/%s/%s/type", dsa, wq) ||
 	    sysfs_writef("vdev", DSA_SYSFS "/devices/%s/%s/name", dsa, wq) ||

@@ -733,7 +733,7 @@ TEST_F(host, wq_unbind_while_open)
 	ASSERT_EQ(0, vdev_remove(self->uuid[0]));
 	self->uuid[0][0] = 0;
 	/* Configured and bound again, the WQ is in the pool again */
-	ASSERT_EQ(0, dsa_config_wq(self->dsa, 0, WQ_SIZE));
+	ASSERT_EQ(0, dsa_config_wq(self->dsa, 0, 0));
 	ASSERT_EQ(0, sysfs_write(DSA_SYSFS "/drivers/" VDEV_DRIVER "/bind", wq));
 	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
 	EXPECT_STREQ("2", buf);

@@ -164,6 +164,21 @@ static void movdir64b(void *dst, const void *src)
 		     : : "a" (dst), "d" (src) : "memory");
 }
 
+/* The host interrupts behind the vdev's vectors, as /proc/interrupts shows them */
+static void host_interrupts(const char *uuid)
+{
+	FILE *f = fopen("/proc/interrupts", "r");
+	char line[1024];
+
+	if (!f)
+		return;
+	printf("host interrupts of the vdev (/proc/interrupts):\n");
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, uuid))
+			printf("%s", line);
+	fclose(f);
+}
+
 int main(int argc, char **argv)
 {
 	__u32 *desc = aligned_alloc(64, 64);
@@ -243,5 +258,6 @@ int main(int argc, char **argv)
 		       noops, noops == 1 ? "" : "s", i, i + 1);
 	}
 	report("the NOOPs", 500);
+	host_interrupts(argv[1]);
 	return 0;
 }

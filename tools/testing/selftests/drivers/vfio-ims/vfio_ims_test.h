@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The ioctl interface of the VFIO IMS backend test module (vfio_ims_test/),
- * shared by the module and vfio_ims_test.c.  A test interface, not a uAPI.
+ * shared by the module and ims_backend_test.c.  A test interface, not a uAPI.
  *
  * The module gives /dev/vfio_ims_test, a stand-in VFIO device whose
  * VFIO_DEVICE_GET_IRQ_INFO and VFIO_DEVICE_SET_IRQS are the VFIO PCI

@@ -129,7 +129,7 @@ struct idxd_vdev_vec {
 	bool			requested;
 	bool			host_masked;
 	bool			granted;
-	char			name[48];
+	char			name[64];
 };
 
 /**

@@ -695,12 +695,16 @@ TEST_F(host, wq_unbind_while_open)
 	struct vdev *v = &self->v[0];
 	char wq[32], path[PATH_MAX], buf[16];
 	uint16_t handle;
-	int req;
+	int req, status;
+	pid_t child;
 
 	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
 				      &self->v[0], "idxd-dsa-1dwq-v1"));
 	ASSERT_EQ(0, bring_up(v, 1));
 	ASSERT_EQ(0, vector_up(v, 1, &handle));
+	ASSERT_EQ(0, vdev_map_portals(v));
+	vdev_submit_noop(v, 0, handle);
+	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
 	reg_write32(v, REG_GENCTRL, 0x3);	/* halt interrupt enabled */
 	req = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	ASSERT_LE(0, req);
@@ -719,6 +723,16 @@ TEST_F(host, wq_unbind_while_open)
 	EXPECT_EQ(ENODEV, errno);
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_WRITE, MAP_SHARED,
 				   v->device, v->bar2));
+	/* The portal the user had mapped is gone: a descriptor faults */
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		vdev_submit_noop(v, 0, handle);
+		_exit(0);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS)
+		TH_LOG("status %#x", status);
 
 	/* The other WQ is free for a new vdev */
 	snprintf(path, sizeof(path),

@@ -22,7 +22,7 @@ packages=(
 	dpkg-dev meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev
 	libfdt-dev libcap-ng-dev libattr1-dev zlib1g-dev
 	qemu-system-data seabios
-	accel-config pciutils procps util-linux coreutils
+	accel-config mdevctl pciutils procps util-linux coreutils
 	# The initramfs that boots Debian's kernel (debian-linux.sh).
 	busybox-static
 )

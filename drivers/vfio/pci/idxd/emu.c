@@ -1,0 +1,762 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * idxd vdev: the virtual DSA function's config space, BAR0 and commands.
+ *
+ * The vdev is a DSA 1.0 function whose configuration is fixed by its
+ * composition (GENCAP.config_en 0): one group with one engine and the
+ * vdev's N dedicated WQs, each the size, priority and limits of its host
+ * WQ.  The guest's idxd driver reads that configuration; in WQCFG only the
+ * PASID, PASID enable and privilege bits are the guest's to write, and the
+ * guest's PASID stays in the virtual register: the host WQ runs with the
+ * vdev's host PASID.
+ *
+ * Commands run synchronously: CMDSTS is never seen active.  Each is
+ * checked against the vdev's state and fails with the DSA specification's
+ * error codes.  WQ commands that act on descriptors (drain, abort, and
+ * disable, which drains) act on the host WQs.
+ *
+ * Locking: everything here runs under the vdev's lock.
+ */
+
+#include <linux/bitfield.h>
+#include <linux/mm.h>
+#include "vdev.h"
+
+/* Commands the vdev supports, for CMDCAP */
+#define IDXD_VDEV_CMDCAP						\
+	(BIT(IDXD_CMD_ENABLE_DEVICE) | BIT(IDXD_CMD_DISABLE_DEVICE) |	\
+	 BIT(IDXD_CMD_DRAIN_ALL) | BIT(IDXD_CMD_ABORT_ALL) |		\
+	 BIT(IDXD_CMD_RESET_DEVICE) | BIT(IDXD_CMD_ENABLE_WQ) |		\
+	 BIT(IDXD_CMD_DISABLE_WQ) | BIT(IDXD_CMD_DRAIN_WQ) |		\
+	 BIT(IDXD_CMD_ABORT_WQ) | BIT(IDXD_CMD_RESET_WQ) |		\
+	 BIT(IDXD_CMD_DRAIN_PASID) | BIT(IDXD_CMD_ABORT_PASID) |	\
+	 BIT(IDXD_CMD_REQUEST_INT_HANDLE) |				\
+	 BIT(IDXD_CMD_RELEASE_INT_HANDLE))
+
+/* WQCFG dword 2: what the guest may write while the WQ is disabled */
+#define IDXD_VDEV_WQCFG2_PASID		GENMASK(27, 8)
+#define IDXD_VDEV_WQCFG2_PASID_EN	BIT(28)
+#define IDXD_VDEV_WQCFG2_PRIV		BIT(29)
+#define IDXD_VDEV_WQCFG2_WMASK		(IDXD_VDEV_WQCFG2_PASID |	\
+					 IDXD_VDEV_WQCFG2_PASID_EN |	\
+					 IDXD_VDEV_WQCFG2_PRIV)
+#define IDXD_VDEV_WQCFG6_STATE		GENMASK(31, 30)
+#define IDXD_VDEV_WQCFG6_MODE_SUPPORT	BIT(29)
+
+/* MSIX_PERM: ignore, PASID enable and PASID */
+#define IDXD_VDEV_MSIX_PERM_WMASK	(BIT(2) | BIT(3) | GENMASK(31, 12))
+
+#define IDXD_VDEV_GENCFG_WMASK		(GENMASK(7, 0) | BIT(12))
+#define IDXD_VDEV_GENCTRL_WMASK		(BIT(0) | BIT(1))
+#define IDXD_VDEV_GENCTRL_SOFTERR	BIT(0)
+#define IDXD_VDEV_GENCTRL_HALT		BIT(1)
+
+static u16 cfg_r16(struct idxd_vdev *v, unsigned int off)
+{
+	return get_unaligned_le16(&v->cfg[off]);
+}
+
+static u32 cfg_r32(struct idxd_vdev *v, unsigned int off)
+{
+	return get_unaligned_le32(&v->cfg[off]);
+}
+
+static void cfg_w16(struct idxd_vdev *v, unsigned int off, u16 val, u16 wmask)
+{
+	put_unaligned_le16(val, &v->cfg[off]);
+	put_unaligned_le16(wmask, &v->cfg_wmask[off]);
+}
+
+static void cfg_w32(struct idxd_vdev *v, unsigned int off, u32 val, u32 wmask)
+{
+	put_unaligned_le32(val, &v->cfg[off]);
+	put_unaligned_le32(wmask, &v->cfg_wmask[off]);
+}
+
+static unsigned int wqcfg(unsigned int vwq, unsigned int dword)
+{
+	return IDXD_VDEV_WQCFG_OFFSET + vwq * IDXD_VDEV_WQCFG_SIZE + 4 * dword;
+}
+
+static unsigned int msix_entry(unsigned int vector, unsigned int dword)
+{
+	return IDXD_VDEV_MSIX_TABLE_OFFSET + vector * PCI_MSIX_ENTRY_SIZE +
+	       4 * dword;
+}
+
+/* Config space: a DSA root complex integrated endpoint */
+static void idxd_vdev_cfg_init(struct idxd_vdev *v)
+{
+	struct pci_dev *pdev = v->idxd->pdev;
+	unsigned int p;
+
+	memset(v->cfg, 0, sizeof(v->cfg));
+	memset(v->cfg_wmask, 0, sizeof(v->cfg_wmask));
+
+	cfg_w16(v, PCI_VENDOR_ID, PCI_VENDOR_ID_INTEL, 0);
+	cfg_w16(v, PCI_DEVICE_ID, PCI_DEVICE_ID_INTEL_DSA_SPR0, 0);
+	cfg_w16(v, PCI_COMMAND, 0,
+		PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_PARITY |
+		PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
+	cfg_w16(v, PCI_STATUS, PCI_STATUS_CAP_LIST, 0);
+	v->cfg[PCI_REVISION_ID] = pdev->revision;
+	v->cfg[PCI_CLASS_PROG] = 0;
+	cfg_w16(v, PCI_CLASS_DEVICE, PCI_CLASS_SYSTEM_OTHER, 0);
+
+	/* 64-bit memory BARs 0 and 2; sizing is done in cfg_fix_bars() */
+	v->bar_size[0] = IDXD_VDEV_BAR0_SIZE;
+	v->bar_size[1] = roundup_pow_of_two(v->nwqs * IDXD_VDEV_WQ_PORTALS_SIZE);
+	cfg_w32(v, PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, ~0u);
+	cfg_w32(v, PCI_BASE_ADDRESS_1, 0, ~0u);
+	cfg_w32(v, PCI_BASE_ADDRESS_2, PCI_BASE_ADDRESS_MEM_TYPE_64, ~0u);
+	cfg_w32(v, PCI_BASE_ADDRESS_3, 0, ~0u);
+
+	cfg_w16(v, PCI_SUBSYSTEM_VENDOR_ID, PCI_VENDOR_ID_INTEL, 0);
+	cfg_w16(v, PCI_SUBSYSTEM_ID, 0, 0);
+	v->cfg[PCI_CAPABILITY_LIST] = IDXD_VDEV_PCIE_CAP;
+	v->cfg_wmask[PCI_INTERRUPT_LINE] = 0xff;
+
+	/* PCI Express v2, root complex integrated endpoint */
+	p = IDXD_VDEV_PCIE_CAP;
+	v->cfg[p] = PCI_CAP_ID_EXP;
+	v->cfg[p + PCI_CAP_LIST_NEXT] = IDXD_VDEV_MSIX_CAP;
+	cfg_w16(v, p + PCI_EXP_FLAGS, 2 | (PCI_EXP_TYPE_RC_END << 4), 0);
+	cfg_w32(v, p + PCI_EXP_DEVCAP, 0, 0);
+	cfg_w16(v, p + PCI_EXP_DEVCTL, 0,
+		PCI_EXP_DEVCTL_CERE | PCI_EXP_DEVCTL_NFERE |
+		PCI_EXP_DEVCTL_FERE | PCI_EXP_DEVCTL_URRE |
+		PCI_EXP_DEVCTL_RELAX_EN | PCI_EXP_DEVCTL_PAYLOAD |
+		PCI_EXP_DEVCTL_EXT_TAG | PCI_EXP_DEVCTL_NOSNOOP_EN |
+		PCI_EXP_DEVCTL_READRQ);
+	cfg_w32(v, p + PCI_EXP_DEVCAP2, PCI_EXP_DEVCAP2_EE_PREFIX, 0);
+
+	/* MSI-X: 1 + N vectors, table and PBA in BAR0 */
+	p = IDXD_VDEV_MSIX_CAP;
+	v->cfg[p] = PCI_CAP_ID_MSIX;
+	v->cfg[p + PCI_CAP_LIST_NEXT] = 0;
+	cfg_w16(v, p + PCI_MSIX_FLAGS, idxd_vdev_nvec(v) - 1,
+		PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	cfg_w32(v, p + PCI_MSIX_TABLE, IDXD_VDEV_MSIX_TABLE_OFFSET, 0);
+	cfg_w32(v, p + PCI_MSIX_PBA, IDXD_VDEV_MSIX_PBA_OFFSET, 0);
+
+	/* PASID, the only extended capability */
+	p = IDXD_VDEV_PASID_CAP;
+	cfg_w32(v, p, PCI_EXT_CAP_ID_PASID | (1 << 16), 0);
+	cfg_w16(v, p + PCI_PASID_CAP,
+		PCI_PASID_CAP_PRIV | (IDXD_VDEV_PASID_WIDTH << 8), 0);
+	cfg_w16(v, p + PCI_PASID_CTRL, 0,
+		PCI_PASID_CTRL_ENABLE | PCI_PASID_CTRL_PRIV);
+}
+
+/* A BAR reads back its size mask and flags, whatever was written */
+static void cfg_fix_bars(struct idxd_vdev *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		unsigned int off = PCI_BASE_ADDRESS_0 + 8 * i;
+		u32 lo = cfg_r32(v, off);
+
+		lo &= ~(u32)(v->bar_size[i] - 1) & PCI_BASE_ADDRESS_MEM_MASK;
+		put_unaligned_le32(lo | PCI_BASE_ADDRESS_MEM_TYPE_64, &v->cfg[off]);
+	}
+}
+
+static bool msix_function_masked(struct idxd_vdev *v)
+{
+	return cfg_r16(v, IDXD_VDEV_MSIX_CAP + PCI_MSIX_FLAGS) &
+	       PCI_MSIX_FLAGS_MASKALL;
+}
+
+/* Recompute the guest's mask of every vector and mirror what changed */
+static void idxd_vdev_update_masks(struct idxd_vdev *v)
+{
+	bool all = msix_function_masked(v);
+	unsigned int n;
+
+	for (n = 0; n < idxd_vdev_nvec(v); n++) {
+		bool masked = all || (idxd_vdev_r32(v, msix_entry(n, 3)) &
+				      PCI_MSIX_ENTRY_CTRL_MASKBIT);
+
+		if (masked == test_bit(n, &v->guest_masked))
+			continue;
+		if (masked)
+			set_bit(n, &v->guest_masked);
+		else
+			clear_bit(n, &v->guest_masked);
+		idxd_vdev_irq_sync_mask(v, n);
+	}
+}
+
+static bool cfg_bus_master(struct idxd_vdev *v)
+{
+	return cfg_r16(v, PCI_COMMAND) & PCI_COMMAND_MASTER;
+}
+
+static u16 cfg_pasid_ctrl(struct idxd_vdev *v)
+{
+	return cfg_r16(v, IDXD_VDEV_PASID_CAP + PCI_PASID_CTRL);
+}
+
+/* BAR0: the register file as the device comes out of reset */
+static void idxd_vdev_regs_init(struct idxd_vdev *v)
+{
+	struct idxd_device *idxd = v->idxd;
+	union gen_cap_reg gencap = { .bits = 0 };
+	union wq_cap_reg wqcap = { .bits = 0 };
+	union group_cap_reg grpcap = { .bits = 0 };
+	union offsets_reg offsets = { .bits = { 0, 0 } };
+	unsigned int i, total = 0;
+
+	memset(v->bar0, 0, sizeof(v->bar0));
+	idxd_vdev_w32(v, IDXD_VER_OFFSET, DEVICE_VERSION_1);
+
+	gencap.overlap_copy = idxd->hw.gen_cap.overlap_copy;
+	gencap.cache_control_mem = idxd->hw.gen_cap.cache_control_mem;
+	gencap.cache_control_cache = idxd->hw.gen_cap.cache_control_cache;
+	gencap.cmd_cap = 1;
+	gencap.max_xfer_shift = idxd->hw.gen_cap.max_xfer_shift;
+	gencap.max_batch_shift = idxd->hw.gen_cap.max_batch_shift;
+	/* No IMS, and a configuration fixed by the composition */
+	idxd_vdev_w64(v, IDXD_GENCAP_OFFSET, gencap.bits);
+
+	for (i = 0; i < v->nwqs; i++)
+		total += idxd_vdev_host_wq(v, i)->size;
+	wqcap.total_wq_size = total;
+	wqcap.num_wqs = v->nwqs;
+	wqcap.dedicated_mode = 1;
+	wqcap.priority = 1;
+	idxd_vdev_w64(v, IDXD_WQCAP_OFFSET, wqcap.bits);
+
+	grpcap.num_groups = 1;
+	grpcap.total_rdbufs = idxd->hw.group_cap.total_rdbufs;
+	idxd_vdev_w64(v, IDXD_GRPCAP_OFFSET, grpcap.bits);
+	idxd_vdev_w64(v, IDXD_ENGCAP_OFFSET, 1);
+	for (i = 0; i < 4; i++)
+		idxd_vdev_w64(v, IDXD_OPCAP_OFFSET + 8 * i,
+			      idxd->hw.opcap.bits[i]);
+
+	offsets.grpcfg = IDXD_VDEV_GRPCFG_OFFSET / IDXD_TABLE_MULT;
+	offsets.wqcfg = IDXD_VDEV_WQCFG_OFFSET / IDXD_TABLE_MULT;
+	offsets.msix_perm = IDXD_VDEV_MSIX_PERM_OFFSET / IDXD_TABLE_MULT;
+	idxd_vdev_w64(v, IDXD_TABLE_OFFSET, offsets.bits[0]);
+	idxd_vdev_w64(v, IDXD_TABLE_OFFSET + 8, offsets.bits[1]);
+	idxd_vdev_w32(v, IDXD_VDEV_CMDCAP_OFFSET, IDXD_VDEV_CMDCAP);
+
+	/* Group 0: every WQ and engine 0 */
+	idxd_vdev_w64(v, IDXD_VDEV_GRPCFG_OFFSET, BIT_ULL(v->nwqs) - 1);
+	idxd_vdev_w64(v, IDXD_VDEV_GRPCFG_OFFSET + 32, 1);
+
+	for (i = 0; i < v->nwqs; i++) {
+		struct idxd_wq *wq = idxd_vdev_host_wq(v, i);
+		union wqcfg cfg = { .bits = { 0 } };
+
+		cfg.wq_size = wq->size;
+		cfg.mode = 1;
+		cfg.priority = wq->priority;
+		cfg.max_xfer_shift = ilog2(wq->max_xfer_bytes);
+		cfg.max_batch_shift = wq->max_batch_size ?
+				      ilog2(wq->max_batch_size) : 0;
+		cfg.mode_support = 1;
+		idxd_vdev_w32(v, wqcfg(i, 0), cfg.bits[0]);
+		idxd_vdev_w32(v, wqcfg(i, 2), cfg.bits[2]);
+		idxd_vdev_w32(v, wqcfg(i, 3), cfg.bits[3]);
+		idxd_vdev_w32(v, wqcfg(i, 6), cfg.bits[6]);
+	}
+
+	/* Every MSI-X vector masked */
+	for (i = 0; i < idxd_vdev_nvec(v); i++)
+		idxd_vdev_w32(v, msix_entry(i, 3), PCI_MSIX_ENTRY_CTRL_MASKBIT);
+
+	atomic_set(&v->intcause, 0);
+	v->wq_enabled = 0;
+	if (v->lost)
+		idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET, IDXD_DEVICE_STATE_HALT);
+}
+
+/**
+ * idxd_vdev_emu_init() - config space and BAR0 of a new vdev
+ * @v: the vdev, with its WQs
+ */
+void idxd_vdev_emu_init(struct idxd_vdev *v)
+{
+	idxd_vdev_cfg_init(v);
+	cfg_fix_bars(v);
+	idxd_vdev_regs_init(v);
+	v->guest_masked = BIT(idxd_vdev_nvec(v)) - 1;
+}
+
+/**
+ * idxd_vdev_quiesce() - take the user's descriptors out of the host WQs
+ * @v: the vdev, its lock held
+ */
+void idxd_vdev_quiesce(struct idxd_vdev *v)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&v->lock);
+	for (i = 0; i < v->nwqs; i++) {
+		struct idxd_wq *wq = idxd_vdev_host_wq(v, i);
+
+		if (test_bit(i, &v->gone))
+			continue;
+		idxd_wq_abort(wq);
+		idxd_wq_drain(wq);
+	}
+}
+
+/**
+ * idxd_vdev_emu_reset() - reset the virtual function
+ * @v: the vdev, its lock held
+ *
+ * As a function level reset: descriptors are aborted, registers and the
+ * config space's control bits return to their reset values (the BAR
+ * addresses stay), every vector is masked and the guest's interrupt
+ * handles are gone.  The user's eventfds and the host entries stay.
+ */
+void idxd_vdev_emu_reset(struct idxd_vdev *v)
+{
+	u32 bar[4];
+	u8 line;
+
+	lockdep_assert_held(&v->lock);
+	idxd_vdev_quiesce(v);
+	idxd_vdev_irq_revoke_all(v);
+
+	memcpy(bar, &v->cfg[PCI_BASE_ADDRESS_0], sizeof(bar));
+	line = v->cfg[PCI_INTERRUPT_LINE];
+	idxd_vdev_cfg_init(v);
+	memcpy(&v->cfg[PCI_BASE_ADDRESS_0], bar, sizeof(bar));
+	v->cfg[PCI_INTERRUPT_LINE] = line;
+	cfg_fix_bars(v);
+
+	idxd_vdev_regs_init(v);
+	idxd_vdev_update_masks(v);
+}
+
+/**
+ * idxd_vdev_cfg_rw() - read or write the virtual config space
+ * @v: the vdev
+ * @buf: the user's buffer
+ * @count: bytes
+ * @pos: offset in the config space
+ * @write: a write
+ *
+ * Any size and alignment.  Writes change the writable bits only; BARs
+ * read back their size.
+ *
+ * Return: @count or a negative errno.
+ */
+ssize_t idxd_vdev_cfg_rw(struct idxd_vdev *v, char __user *buf, size_t count,
+			 loff_t pos, bool write)
+{
+	u8 data[64];
+	size_t done = 0;
+
+	if (pos < 0 || pos >= IDXD_VDEV_CFG_SIZE ||
+	    count > IDXD_VDEV_CFG_SIZE - pos)
+		return -EINVAL;
+
+	while (done < count) {
+		size_t n = min(count - done, sizeof(data));
+		unsigned int off = pos + done, i;
+		u16 old_msix;
+
+		if (!write) {
+			mutex_lock(&v->lock);
+			memcpy(data, &v->cfg[off], n);
+			mutex_unlock(&v->lock);
+			if (copy_to_user(buf + done, data, n))
+				return -EFAULT;
+			done += n;
+			continue;
+		}
+
+		if (copy_from_user(data, buf + done, n))
+			return -EFAULT;
+		mutex_lock(&v->lock);
+		old_msix = cfg_r16(v, IDXD_VDEV_MSIX_CAP + PCI_MSIX_FLAGS);
+		for (i = 0; i < n; i++) {
+			u8 m = v->cfg_wmask[off + i];
+
+			v->cfg[off + i] = (v->cfg[off + i] & ~m) | (data[i] & m);
+		}
+		cfg_fix_bars(v);
+		if (old_msix != cfg_r16(v, IDXD_VDEV_MSIX_CAP + PCI_MSIX_FLAGS))
+			idxd_vdev_update_masks(v);
+		mutex_unlock(&v->lock);
+		done += n;
+	}
+	return count;
+}
+
+static bool idxd_vdev_enabled(struct idxd_vdev *v)
+{
+	return (idxd_vdev_r32(v, IDXD_GENSTATS_OFFSET) & 0x3) ==
+	       IDXD_DEVICE_STATE_ENABLED;
+}
+
+static void wq_set_state(struct idxd_vdev *v, unsigned int vwq, bool enabled)
+{
+	u32 d6 = idxd_vdev_r32(v, wqcfg(vwq, 6)) & ~IDXD_VDEV_WQCFG6_STATE;
+
+	if (enabled) {
+		set_bit(vwq, &v->wq_enabled);
+		d6 |= FIELD_PREP(IDXD_VDEV_WQCFG6_STATE, 1);
+	} else {
+		clear_bit(vwq, &v->wq_enabled);
+	}
+	idxd_vdev_w32(v, wqcfg(vwq, 6), d6);
+}
+
+/* The WQs a bitmap operand names: bits 15:0 of the set in bits 19:16 */
+static u32 wq_operand(struct idxd_vdev *v, u32 operand, unsigned long *wqs)
+{
+	unsigned int set = operand >> 16, bit;
+	unsigned long bits = operand & 0xffff;
+
+	*wqs = 0;
+	for_each_set_bit(bit, &bits, 16) {
+		unsigned int id = set * 16 + bit;
+
+		if (id >= v->nwqs)
+			return IDXD_CMDSTS_INVAL_WQIDX;
+		*wqs |= BIT(id);
+	}
+	return IDXD_CMDSTS_SUCCESS;
+}
+
+static void wqs_drain(struct idxd_vdev *v, unsigned long wqs, bool abort)
+{
+	unsigned int i;
+
+	for_each_set_bit(i, &wqs, v->nwqs) {
+		struct idxd_wq *wq = idxd_vdev_host_wq(v, i);
+
+		if (test_bit(i, &v->gone))
+			continue;
+		if (abort)
+			idxd_wq_abort(wq);
+		idxd_wq_drain(wq);
+	}
+}
+
+/* The enabled WQs whose guest PASID is @pasid */
+static unsigned long wqs_of_pasid(struct idxd_vdev *v, u32 pasid)
+{
+	unsigned long wqs = 0;
+	unsigned int i;
+
+	for_each_set_bit(i, &v->wq_enabled, v->nwqs) {
+		u32 d2 = idxd_vdev_r32(v, wqcfg(i, 2));
+
+		if ((d2 & IDXD_VDEV_WQCFG2_PASID_EN) &&
+		    FIELD_GET(IDXD_VDEV_WQCFG2_PASID, d2) == pasid)
+			wqs |= BIT(i);
+	}
+	return wqs;
+}
+
+static u32 cmd_enable_wq(struct idxd_vdev *v, u32 operand)
+{
+	u32 d2;
+
+	if (operand >= v->nwqs)
+		return IDXD_CMDSTS_INVAL_WQIDX;
+	if (!idxd_vdev_enabled(v))
+		return IDXD_CMDSTS_ERR_DEV_NOTEN;
+	if (test_bit(operand, &v->wq_enabled))
+		return IDXD_CMDSTS_ERR_WQ_ENABLED;
+	d2 = idxd_vdev_r32(v, wqcfg(operand, 2));
+	if ((d2 & IDXD_VDEV_WQCFG2_PASID_EN) &&
+	    (!(cfg_pasid_ctrl(v) & PCI_PASID_CTRL_ENABLE) ||
+	     ((d2 & IDXD_VDEV_WQCFG2_PRIV) &&
+	      !(cfg_pasid_ctrl(v) & PCI_PASID_CTRL_PRIV))))
+		return IDXD_CMDSTS_ERR_PASID_EN;
+	wq_set_state(v, operand, true);
+	return IDXD_CMDSTS_SUCCESS;
+}
+
+static u32 cmd_wqs(struct idxd_vdev *v, unsigned int cmd, u32 operand)
+{
+	unsigned long wqs;
+	unsigned int i;
+	u32 err;
+
+	err = wq_operand(v, operand, &wqs);
+	if (err)
+		return err;
+	if (!idxd_vdev_enabled(v))
+		return IDXD_CMDSTS_ERR_DEV_NOT_EN;
+
+	switch (cmd) {
+	case IDXD_CMD_DISABLE_WQ:
+		if (wqs & ~v->wq_enabled)
+			return IDXD_CMDSTS_ERR_DEV_NOT_EN;
+		wqs_drain(v, wqs, false);
+		for_each_set_bit(i, &wqs, v->nwqs)
+			wq_set_state(v, i, false);
+		break;
+	case IDXD_CMD_DRAIN_WQ:
+		wqs_drain(v, wqs & v->wq_enabled, false);
+		break;
+	case IDXD_CMD_ABORT_WQ:
+		wqs_drain(v, wqs & v->wq_enabled, true);
+		break;
+	case IDXD_CMD_RESET_WQ:
+		wqs_drain(v, wqs & v->wq_enabled, true);
+		for_each_set_bit(i, &wqs, v->nwqs) {
+			u32 d2 = idxd_vdev_r32(v, wqcfg(i, 2));
+
+			wq_set_state(v, i, false);
+			idxd_vdev_w32(v, wqcfg(i, 2),
+				      d2 & ~IDXD_VDEV_WQCFG2_WMASK);
+		}
+		break;
+	}
+	return IDXD_CMDSTS_SUCCESS;
+}
+
+static u32 cmd_int_handle(struct idxd_vdev *v, unsigned int cmd, u32 operand,
+			  u16 *result)
+{
+	int rc;
+
+	/* The vdev has no IMS: its guest's handles index its MSI-X table */
+	if (operand & CMD_INT_HANDLE_IMS)
+		return IDXD_CMDSTS_ERR_INVAL_INT_IDX;
+	if (cmd == IDXD_CMD_RELEASE_INT_HANDLE)
+		return idxd_vdev_irq_release_handle(v, operand & 0xffff) ?
+		       IDXD_CMDSTS_ERR_INVAL_INT_IDX : IDXD_CMDSTS_SUCCESS;
+
+	rc = idxd_vdev_irq_handle(v, operand & 0xffff, result);
+	if (rc == -EINVAL)
+		return IDXD_CMDSTS_ERR_INVAL_INT_IDX;
+	if (rc)
+		return IDXD_CMDSTS_ERR_NO_HANDLE;
+	return IDXD_CMDSTS_SUCCESS;
+}
+
+static void idxd_vdev_cmd(struct idxd_vdev *v, u32 val)
+{
+	union idxd_command_reg cmd = { .bits = val };
+	union cmdsts_reg sts = { .bits = 0 };
+	unsigned long wqs;
+	u16 result = 0;
+	u32 err = IDXD_CMDSTS_SUCCESS;
+	unsigned int i;
+
+	idxd_vdev_w32(v, IDXD_CMD_OFFSET, val);
+
+	if (v->lost && cmd.cmd != IDXD_CMD_REQUEST_INT_HANDLE &&
+	    cmd.cmd != IDXD_CMD_RELEASE_INT_HANDLE) {
+		/* Halted for good: the host WQ is gone */
+		err = IDXD_CMDSTS_HW_ERR;
+		goto done;
+	}
+
+	switch (cmd.cmd) {
+	case IDXD_CMD_ENABLE_DEVICE:
+		if (idxd_vdev_enabled(v))
+			err = IDXD_CMDSTS_ERR_DEV_ENABLED;
+		else if (!cfg_bus_master(v))
+			err = IDXD_CMDSTS_ERR_BUSMASTER_EN;
+		else
+			idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET,
+				      IDXD_DEVICE_STATE_ENABLED);
+		break;
+	case IDXD_CMD_DISABLE_DEVICE:
+		if (!idxd_vdev_enabled(v)) {
+			err = IDXD_CMDSTS_ERR_DIS_DEV_EN;
+			break;
+		}
+		wqs_drain(v, v->wq_enabled, false);
+		for (i = 0; i < v->nwqs; i++)
+			wq_set_state(v, i, false);
+		idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET,
+			      IDXD_DEVICE_STATE_DISABLED);
+		break;
+	case IDXD_CMD_DRAIN_ALL:
+	case IDXD_CMD_ABORT_ALL:
+		if (!idxd_vdev_enabled(v))
+			err = IDXD_CMDSTS_ERR_DEV_NOT_EN;
+		else
+			wqs_drain(v, v->wq_enabled,
+				  cmd.cmd == IDXD_CMD_ABORT_ALL);
+		break;
+	case IDXD_CMD_RESET_DEVICE:
+		idxd_vdev_emu_reset(v);
+		break;
+	case IDXD_CMD_ENABLE_WQ:
+		err = cmd_enable_wq(v, cmd.operand);
+		break;
+	case IDXD_CMD_DISABLE_WQ:
+	case IDXD_CMD_DRAIN_WQ:
+	case IDXD_CMD_ABORT_WQ:
+	case IDXD_CMD_RESET_WQ:
+		err = cmd_wqs(v, cmd.cmd, cmd.operand);
+		break;
+	case IDXD_CMD_DRAIN_PASID:
+	case IDXD_CMD_ABORT_PASID:
+		if (!idxd_vdev_enabled(v)) {
+			err = IDXD_CMDSTS_ERR_DEV_NOT_EN;
+			break;
+		}
+		wqs = wqs_of_pasid(v, cmd.operand);
+		wqs_drain(v, wqs, cmd.cmd == IDXD_CMD_ABORT_PASID);
+		break;
+	case IDXD_CMD_REQUEST_INT_HANDLE:
+	case IDXD_CMD_RELEASE_INT_HANDLE:
+		err = cmd_int_handle(v, cmd.cmd, cmd.operand, &result);
+		break;
+	default:
+		err = IDXD_CMDSTS_INVAL_CMD;
+		break;
+	}
+
+done:
+	if (err)
+		dev_dbg(&v->vdev.device, "command %u operand %#x: error %#x\n",
+			cmd.cmd, cmd.operand, err);
+	sts.err = err;
+	sts.result = result;
+	idxd_vdev_w32(v, IDXD_CMDSTS_OFFSET, sts.bits);
+	/* A reset command clears INTCAUSE first, then completes */
+	if (cmd.int_req)
+		idxd_vdev_irq_raise(v, IDXD_INTC_CMD);
+}
+
+static void idxd_vdev_bar0_write32(struct idxd_vdev *v, unsigned int off,
+				   u32 val)
+{
+	unsigned int rel;
+
+	switch (off) {
+	case IDXD_GENCFG_OFFSET:
+		idxd_vdev_w32(v, off, val & IDXD_VDEV_GENCFG_WMASK);
+		return;
+	case IDXD_GENCTRL_OFFSET:
+		idxd_vdev_w32(v, off, val & IDXD_VDEV_GENCTRL_WMASK);
+		return;
+	case IDXD_INTCAUSE_OFFSET:
+		atomic_andnot(val, &v->intcause);
+		return;
+	case IDXD_CMD_OFFSET:
+		idxd_vdev_cmd(v, val);
+		return;
+	case IDXD_SWERR_OFFSET:
+		/* Clearing the valid bit clears the record */
+		if (val & IDXD_SWERR_VALID)
+			memset(&v->bar0[IDXD_VDEV_SWERR_OFFSET], 0, 32);
+		else
+			idxd_vdev_w32(v, off, idxd_vdev_r32(v, off) & ~(val & 0x2));
+		return;
+	}
+
+	if (off >= IDXD_VDEV_MSIX_PERM_OFFSET &&
+	    off < IDXD_VDEV_MSIX_PERM_OFFSET + 8 * idxd_vdev_nvec(v)) {
+		/* Kept for the guest to read back; never reaches hardware */
+		if (!(off & 7))
+			idxd_vdev_w32(v, off, val & IDXD_VDEV_MSIX_PERM_WMASK);
+		return;
+	}
+
+	if (off >= IDXD_VDEV_WQCFG_OFFSET &&
+	    off < IDXD_VDEV_WQCFG_OFFSET + v->nwqs * IDXD_VDEV_WQCFG_SIZE) {
+		unsigned int vwq = (off - IDXD_VDEV_WQCFG_OFFSET) /
+				   IDXD_VDEV_WQCFG_SIZE;
+		u32 d2;
+
+		if (off != wqcfg(vwq, 2) || test_bit(vwq, &v->wq_enabled))
+			return;
+		/* The guest's PASID stays here: the host WQ has the vdev's */
+		d2 = idxd_vdev_r32(v, off) & ~IDXD_VDEV_WQCFG2_WMASK;
+		idxd_vdev_w32(v, off, d2 | (val & IDXD_VDEV_WQCFG2_WMASK));
+		return;
+	}
+
+	if (off >= IDXD_VDEV_MSIX_TABLE_OFFSET &&
+	    off < IDXD_VDEV_MSIX_TABLE_OFFSET +
+		  idxd_vdev_nvec(v) * PCI_MSIX_ENTRY_SIZE) {
+		rel = off - IDXD_VDEV_MSIX_TABLE_OFFSET;
+		if ((rel % PCI_MSIX_ENTRY_SIZE) == PCI_MSIX_ENTRY_VECTOR_CTRL) {
+			idxd_vdev_w32(v, off, val & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+			idxd_vdev_update_masks(v);
+		} else {
+			idxd_vdev_w32(v, off, val);
+		}
+		return;
+	}
+
+	/* Everything else is read-only */
+	dev_dbg_ratelimited(&v->vdev.device,
+			    "write %#x to read-only BAR0 offset %#x ignored\n",
+			    val, off);
+}
+
+/**
+ * idxd_vdev_bar0_rw() - read or write a BAR0 register
+ * @v: the vdev
+ * @buf: the user's buffer
+ * @count: 4 or 8
+ * @pos: offset in BAR0, aligned to @count
+ * @write: a write
+ *
+ * Return: @count or a negative errno.
+ */
+ssize_t idxd_vdev_bar0_rw(struct idxd_vdev *v, char __user *buf, size_t count,
+			  loff_t pos, bool write)
+{
+	unsigned int off = pos;
+	u8 data[8];
+
+	if ((count != 4 && count != 8) || pos < 0 ||
+	    pos > IDXD_VDEV_BAR0_SIZE - count || (pos & (count - 1))) {
+		dev_dbg_ratelimited(&v->vdev.device,
+				    "BAR0 access of %zu bytes at %#llx refused\n",
+				    count, pos);
+		return -EINVAL;
+	}
+
+	if (!write) {
+		mutex_lock(&v->lock);
+		idxd_vdev_w32(v, IDXD_INTCAUSE_OFFSET, atomic_read(&v->intcause));
+		memcpy(data, &v->bar0[off], count);
+		mutex_unlock(&v->lock);
+		return copy_to_user(buf, data, count) ? -EFAULT : count;
+	}
+
+	if (copy_from_user(data, buf, count))
+		return -EFAULT;
+	mutex_lock(&v->lock);
+	idxd_vdev_bar0_write32(v, off, get_unaligned_le32(data));
+	if (count == 8)
+		idxd_vdev_bar0_write32(v, off + 4, get_unaligned_le32(data + 4));
+	mutex_unlock(&v->lock);
+	return count;
+}
+
+/**
+ * idxd_vdev_wq_gone() - the host WQ behind a virtual WQ was unbound
+ * @v: the vdev, its lock held
+ * @vwq: the virtual WQ
+ *
+ * The user loses the WQ's portals, the virtual device halts (raising the
+ * misc vector if the guest enabled halt interrupts) and stays halted.
+ */
+void idxd_vdev_wq_gone(struct idxd_vdev *v, unsigned int vwq)
+{
+	u64 bar2 = IDXD_VDEV_OFFSET(VFIO_PCI_BAR2_REGION_INDEX);
+
+	lockdep_assert_held(&v->lock);
+	set_bit(vwq, &v->gone);
+	WRITE_ONCE(v->lost, true);
+	unmap_mapping_range(v->vdev.inode->i_mapping,
+			    bar2 + vwq * IDXD_VDEV_WQ_PORTALS_SIZE,
+			    IDXD_VDEV_WQ_PORTALS_SIZE, true);
+
+	v->wq_enabled = 0;
+	idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET, IDXD_DEVICE_STATE_HALT);
+	if (idxd_vdev_r32(v, IDXD_GENCTRL_OFFSET) & IDXD_VDEV_GENCTRL_HALT)
+		idxd_vdev_irq_raise(v, IDXD_INTC_HALT_STATE);
+}

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * idxd vdev: Intel DSA work queues composed into mediated devices.
+ *
+ * See Documentation/driver-api/vfio-idxd-vdev.rst for the architecture.
+ */
+#ifndef IDXD_VDEV_H
+#define IDXD_VDEV_H
+
+#include <linux/bitops.h>
+#include <linux/list.h>
+#include <linux/mdev.h>
+#include <linux/mutex.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+#include <linux/vfio_pci_core.h>
+#include <linux/vfio_pci_irq.h>
+#include <linux/unaligned.h>
+#include "idxd.h"
+#include "registers.h"
+
+#define IDXD_VDEV_NAME			"idxd_vdev"
+
+/* The most WQs one vdev composes, and its MSI-X vectors: 0 + one per WQ */
+#define IDXD_VDEV_MAX_WQS		2
+#define IDXD_VDEV_MAX_VECS		(1 + IDXD_VDEV_MAX_WQS)
+
+/* Virtual BAR0: registers and tables, then the MSI-X table and PBA */
+#define IDXD_VDEV_BAR0_SIZE		0x2000
+#define IDXD_VDEV_MSIX_PERM_OFFSET	0x300
+#define IDXD_VDEV_GRPCFG_OFFSET		0x400
+#define IDXD_VDEV_WQCFG_OFFSET		0x500
+#define IDXD_VDEV_WQCFG_SIZE		32
+#define IDXD_VDEV_MSIX_TABLE_OFFSET	0x1000
+#define IDXD_VDEV_MSIX_PBA_OFFSET	0x1800
+#define IDXD_VDEV_CMDCAP_OFFSET		0xb0
+#define IDXD_VDEV_SWERR_OFFSET		0xc0
+
+/*
+ * Virtual BAR2: four portal pages per WQ as on the device.  Pages 0 and 1
+ * (the MSI-X portals the guest uses) are the host WQ's IMS portals, mapped
+ * into the user; pages 2 and 3 (IMS portals) are not offered, since the
+ * vdev has no IMS.
+ */
+#define IDXD_VDEV_PORTALS_PER_WQ	4
+#define IDXD_VDEV_WQ_PORTALS_SIZE	(IDXD_VDEV_PORTALS_PER_WQ * PAGE_SIZE)
+#define IDXD_VDEV_MAPPED_PER_WQ		2
+
+/* Virtual config space */
+#define IDXD_VDEV_CFG_SIZE		PCI_CFG_SPACE_EXP_SIZE
+#define IDXD_VDEV_PCIE_CAP		0x40
+#define IDXD_VDEV_MSIX_CAP		0x80
+#define IDXD_VDEV_PASID_CAP		0x100
+#define IDXD_VDEV_PASID_WIDTH		20
+
+#define IDXD_VDEV_OFFSET(index)		((u64)(index) << VFIO_PCI_OFFSET_SHIFT)
+
+struct idxd_vdev;
+
+/**
+ * struct idxd_vdev_wq - a WQ bound to the idxd_vdev WQ driver
+ * @node: in &idxd_vdev_parent.wqs
+ * @wq: the WQ
+ * @vdev: the vdev the WQ is composed into, NULL while it is free
+ * @vwq: its number in @vdev
+ * @unbound: the WQ was unbound while in @vdev, which frees this
+ *
+ * @vdev, @vwq and @unbound are protected by idxd_vdev_pool_lock.
+ */
+struct idxd_vdev_wq {
+	struct list_head	node;
+	struct idxd_wq		*wq;
+	struct idxd_vdev	*vdev;
+	unsigned int		vwq;
+	bool			unbound;
+};
+
+/**
+ * struct idxd_vdev_type - an mdev type: how many WQs a vdev composes
+ * @type: the mdev type
+ * @nwqs: WQs per vdev
+ */
+struct idxd_vdev_type {
+	struct mdev_type	type;
+	unsigned int		nwqs;
+};
+
+/**
+ * struct idxd_vdev_parent - the mdev parent of a DSA with bound WQs
+ * @node: in the driver's list of parents
+ * @idxd: the DSA
+ * @parent: registered on the DSA's PCI device
+ * @types: the mdev types it offers
+ * @type_ptrs: @types for mdev_register_parent()
+ * @wqs: the bound WQs, free or composed into a vdev
+ * @user_int_was_on: GENCFG.user_int_en before the first WQ was bound
+ *
+ * Created when the first WQ of the DSA is bound and removed when the last
+ * one goes (which removes every vdev of the DSA first).  The list of
+ * parents and @wqs are protected by idxd_vdev_pool_lock.
+ */
+struct idxd_vdev_parent {
+	struct list_head	node;
+	struct idxd_device	*idxd;
+	struct mdev_parent	parent;
+	struct idxd_vdev_type	types[IDXD_VDEV_MAX_WQS];
+	struct mdev_type	*type_ptrs[IDXD_VDEV_MAX_WQS];
+	struct list_head	wqs;
+	bool			user_int_was_on;
+};
+
+/**
+ * struct idxd_vdev_vec - the host IMS interrupt behind MSI-X vector N >= 1
+ * @ims: the IMS entry, its Linux interrupt and its interrupt handle
+ * @allocated: @ims is allocated.  It stays allocated while the vector's
+ *	       eventfd comes and goes, so that the handle the guest holds
+ *	       stays valid, until the MSI-X index is disabled.
+ * @requested: the interrupt is requested and signals the vector's eventfd
+ * @host_masked: the guest's mask is mirrored: disable_irq() is in effect
+ * @granted: the guest got @ims.handle through REQUEST_INT_HANDLE
+ * @name: the interrupt's name in /proc/interrupts
+ *
+ * Protected by the frontend's lock (vfio_pci_irq_lock()); @granted is
+ * changed under the vdev's lock as well, so either lock reads it.
+ */
+struct idxd_vdev_vec {
+	struct idxd_ims_irq	ims;
+	bool			allocated;
+	bool			requested;
+	bool			host_masked;
+	bool			granted;
+	char			name[64];
+};
+
+/**
+ * struct idxd_vdev - a mediated device composed of WQs
+ * @vdev: the VFIO device
+ * @irq: the interrupt frontend: MSI-X vector 0 emulated, 1..N from @be
+ * @be: the IMS backend of the MSI-X index
+ * @parent: the mdev parent
+ * @idxd: the DSA
+ * @nwqs: the number of WQs composed
+ * @wqs: the WQs; virtual WQ i is @wqs[i]
+ * @pasid: the host PASID of the vdev, in its WQs and IMS entries
+ * @lock: protects the emulated state below (config space, BAR0, commands)
+ *	  and nests outside the frontend's lock
+ * @cfg: the virtual config space
+ * @cfg_wmask: the bits of @cfg the user may write
+ * @bar_size: the size of BAR0 and BAR2
+ * @bar0: the virtual BAR0 register file, MSI-X table and PBA included
+ * @guest_masked: MSI-X vectors the guest masks (entry mask or function
+ *		  mask); atomic bit operations, changed under @lock, read by
+ *		  the backend under the frontend's lock
+ * @intcause: INTCAUSE, set from anywhere, W1C by the user (atomic)
+ * @vecs: the host side of vectors 1..N, see &struct idxd_vdev_vec
+ * @gone: virtual WQs whose host WQ was unbound (under @lock)
+ * @lost: @gone is not empty: the vdev is halted for good.  Written under
+ *	  @lock, read without it.
+ * @wq_enabled: virtual WQs the guest enabled (under @lock)
+ * @open: the device is open (under @lock)
+ */
+struct idxd_vdev {
+	struct vfio_device		vdev;
+	struct vfio_pci_irq		irq;
+	struct vfio_pci_irq_backend	be;
+	struct idxd_vdev_parent		*parent;
+	struct idxd_device		*idxd;
+	unsigned int			nwqs;
+	struct idxd_vdev_wq		*wqs[IDXD_VDEV_MAX_WQS];
+	ioasid_t			pasid;
+
+	struct mutex			lock; /* see above */
+	u8				cfg[IDXD_VDEV_CFG_SIZE];
+	u8				cfg_wmask[IDXD_VDEV_CFG_SIZE];
+	u64				bar_size[2];
+	u8				bar0[IDXD_VDEV_BAR0_SIZE] __aligned(8);
+	unsigned long			guest_masked;
+	atomic_t			intcause;
+	struct idxd_vdev_vec		vecs[IDXD_VDEV_MAX_VECS];
+	unsigned long			gone;
+	bool				lost;
+	unsigned long			wq_enabled;
+	bool				open;
+};
+
+static inline struct idxd_vdev *to_idxd_vdev(struct vfio_device *vdev)
+{
+	return container_of(vdev, struct idxd_vdev, vdev);
+}
+
+/* The register file is little endian, like the device's */
+static inline u32 idxd_vdev_r32(struct idxd_vdev *v, unsigned int off)
+{
+	return get_unaligned_le32(&v->bar0[off]);
+}
+
+static inline void idxd_vdev_w32(struct idxd_vdev *v, unsigned int off, u32 val)
+{
+	put_unaligned_le32(val, &v->bar0[off]);
+}
+
+static inline u64 idxd_vdev_r64(struct idxd_vdev *v, unsigned int off)
+{
+	return get_unaligned_le64(&v->bar0[off]);
+}
+
+static inline void idxd_vdev_w64(struct idxd_vdev *v, unsigned int off, u64 val)
+{
+	put_unaligned_le64(val, &v->bar0[off]);
+}
+
+static inline unsigned int idxd_vdev_nvec(struct idxd_vdev *v)
+{
+	return 1 + v->nwqs;
+}
+
+static inline struct idxd_wq *idxd_vdev_host_wq(struct idxd_vdev *v,
+						unsigned int vwq)
+{
+	return v->wqs[vwq]->wq;
+}
+
+/* emu.c: config space, BAR0 and the commands */
+void idxd_vdev_emu_init(struct idxd_vdev *v);
+void idxd_vdev_emu_reset(struct idxd_vdev *v);
+ssize_t idxd_vdev_cfg_rw(struct idxd_vdev *v, char __user *buf, size_t count,
+			 loff_t pos, bool write);
+ssize_t idxd_vdev_bar0_rw(struct idxd_vdev *v, char __user *buf, size_t count,
+			  loff_t pos, bool write);
+void idxd_vdev_wq_gone(struct idxd_vdev *v, unsigned int vwq);
+void idxd_vdev_quiesce(struct idxd_vdev *v);
+
+/* irq.c: vector 0 and the IMS backend of vectors 1..N */
+extern const struct vfio_pci_irq_ops idxd_vdev_irq_ops;
+int idxd_vdev_irq_init(struct idxd_vdev *v);
+void idxd_vdev_irq_raise(struct idxd_vdev *v, u32 cause);
+void idxd_vdev_irq_sync_mask(struct idxd_vdev *v, unsigned int vector);
+int idxd_vdev_irq_handle(struct idxd_vdev *v, unsigned int vector, u16 *handle);
+int idxd_vdev_irq_release_handle(struct idxd_vdev *v, u16 handle);
+void idxd_vdev_irq_revoke_all(struct idxd_vdev *v);
+
+#endif /* IDXD_VDEV_H */

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the idxd vdev kselftest and the sample: set up a DSA
+ * and its WQs through sysfs, create vdevs through mdev sysfs, open them
+ * through the VFIO device cdev and iommufd, and play the guest driver.
+ */
+#ifndef IDXD_VDEV_TEST_H
+#define IDXD_VDEV_TEST_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define DSA_SYSFS		"/sys/bus/dsa"
+#define VDEV_DRIVER		"idxd_vdev"
+#define MDEV_DEVICES		"/sys/bus/mdev/devices"
+
+/* Virtual BAR0 registers (DSA specification) */
+#define REG_GENCAP		0x10
+#define REG_WQCAP		0x20
+#define REG_TABLE_OFFSET	0x60
+#define REG_GENCFG		0x80
+#define REG_GENCTRL		0x88
+#define REG_GENSTS		0x90
+#define REG_INTCAUSE		0x98
+#define REG_CMD			0xa0
+#define REG_CMDSTS		0xa8
+#define REG_CMDCAP		0xb0
+#define REG_WQCFG		0x500
+#define REG_MSIX_TABLE		0x1000
+#define REG_MSIX_PBA		0x1800
+
+#define INTC_CMD		0x2
+#define INTC_HALT		0x10
+#define INTC_REVOKED		0x80000000u
+
+enum {
+	CMD_ENABLE_DEVICE = 1, CMD_DISABLE_DEVICE, CMD_DRAIN_ALL, CMD_ABORT_ALL,
+	CMD_RESET_DEVICE, CMD_ENABLE_WQ, CMD_DISABLE_WQ, CMD_DRAIN_WQ,
+	CMD_ABORT_WQ, CMD_RESET_WQ, CMD_DRAIN_PASID, CMD_ABORT_PASID,
+	CMD_REQUEST_INT_HANDLE, CMD_RELEASE_INT_HANDLE,
+};
+
+#define CMD_INT_REQ		0x80000000u
+#define CMD_IMS			0x10000
+#define ERR_DEV_ENABLED		0x10
+#define ERR_BUSMASTER_EN	0x12
+#define ERR_DEV_NOTEN		0x20
+#define ERR_WQ_ENABLED		0x21
+#define ERR_PASID_EN		0x26
+#define ERR_INVAL_INT_IDX	0x41
+#define ERR_NO_HANDLE		0x42
+
+#define PORTAL_PAGES_PER_WQ	4
+
+struct vdev {
+	char uuid[40];
+	int iommufd;
+	int device;
+	uint64_t cfg;		/* region offsets */
+	uint64_t bar0;
+	uint64_t bar2;
+	uint64_t bar2_size;
+	int nvec;
+	int efd[8];
+	void *portals;		/* BAR2, mmap'd */
+};
+
+int sysfs_write(const char *path, const char *val);
+int sysfs_writef(const char *val, const char *fmt, ...);
+int sysfs_read(const char *path, char *buf, size_t len);
+
+int dsa_find(char *dsa, size_t dlen, char *bdf, size_t blen, int want_ims);
+int dsa_config_wq(const char *dsa, int i, int wq_size);
+int dsa_setup(const char *dsa, int nwqs, int wq_size);
+int dsa_teardown(const char *dsa, int nwqs);
+
+int vdev_create(const char *bdf, const char *type, char *uuid, size_t len);
+int vdev_remove(const char *uuid);
+int vdev_open(struct vdev *v, const char *uuid);
+void vdev_close(struct vdev *v);
+
+int cfg_read(struct vdev *v, unsigned int off, void *buf, size_t len);
+int cfg_write(struct vdev *v, unsigned int off, const void *buf, size_t len);
+uint32_t reg_read32(struct vdev *v, unsigned int off);
+uint64_t reg_read64(struct vdev *v, unsigned int off);
+int reg_write32(struct vdev *v, unsigned int off, uint32_t val);
+
+int vdev_set_eventfd(struct vdev *v, unsigned int index, unsigned int vector,
+		     int fd);
+int vdev_disable_msix(struct vdev *v);
+uint32_t vdev_cmd(struct vdev *v, unsigned int cmd, uint32_t operand,
+		  int int_req);
+void vdev_unmask(struct vdev *v, unsigned int vector, int unmask);
+int vdev_map_portals(struct vdev *v);
+void vdev_submit_noop(struct vdev *v, unsigned int vwq, uint16_t handle);
+uint64_t eventfd_wait(int efd, int timeout_ms);
+
+#endif /* IDXD_VDEV_TEST_H */

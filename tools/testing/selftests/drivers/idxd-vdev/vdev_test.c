@@ -1,0 +1,770 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vdev_test - the idxd vdev driver, played from the guest driver's seat.
+ *
+ * Two dedicated WQs of the first DSA with IMS entries are bound to the
+ * idxd_vdev WQ driver; each test creates vdevs through mdev sysfs, opens
+ * them through the VFIO device cdev and iommufd, and drives them as the
+ * guest's idxd driver would: config space, BAR0 commands, MSI-X vectors
+ * through VFIO_DEVICE_SET_IRQS, NOOP descriptors through the mmap'd
+ * portal with the handle from REQUEST_INT_HANDLE.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+
+#include "../../kselftest_harness.h"
+#include "vdev.h"
+
+#define WQ_SIZE		16
+#define QUIET_MS	300
+#define FIRE_MS		5000
+#define MSIX		VFIO_PCI_MSIX_IRQ_INDEX
+
+static uint16_t cfg16(struct vdev *v, unsigned int off)
+{
+	uint16_t val = 0xffff;
+
+	cfg_read(v, off, &val, 2);
+	return val;
+}
+
+static uint32_t cfg32(struct vdev *v, unsigned int off)
+{
+	uint32_t val = ~0u;
+
+	cfg_read(v, off, &val, 4);
+	return val;
+}
+
+static void set_cfg16(struct vdev *v, unsigned int off, uint16_t val)
+{
+	cfg_write(v, off, &val, 2);
+}
+
+/* Bus master on, device enabled, WQ @vwq enabled, vector 0 live */
+static int bring_up(struct vdev *v, int nwqs)
+{
+	uint32_t sts;
+	int i;
+
+	if (vdev_set_eventfd(v, MSIX, 0, v->efd[0]))
+		return -1;
+	vdev_unmask(v, 0, 1);
+	set_cfg16(v, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	sts = vdev_cmd(v, CMD_ENABLE_DEVICE, 0, 1);
+	if (sts)
+		return -2;
+	if (eventfd_wait(v->efd[0], FIRE_MS) != 1)
+		return -3;
+	reg_write32(v, REG_INTCAUSE, INTC_CMD);
+	for (i = 0; i < nwqs; i++)
+		if (vdev_cmd(v, CMD_ENABLE_WQ, i, 0))
+			return -4;
+	return 0;
+}
+
+/* Give vector @n an eventfd, unmask it and get its handle */
+static int vector_up(struct vdev *v, unsigned int n, uint16_t *handle)
+{
+	uint32_t sts;
+
+	if (vdev_set_eventfd(v, MSIX, n, v->efd[n]))
+		return -1;
+	vdev_unmask(v, n, 1);
+	sts = vdev_cmd(v, CMD_REQUEST_INT_HANDLE, n, 0);
+	if (sts & 0xff)
+		return -(int)(sts & 0xff);
+	*handle = sts >> 8;
+	return 0;
+}
+
+FIXTURE(host) {
+	char dsa[32];
+	char bdf[32];
+	char uuid[2][40];
+	struct vdev v[2];
+	int setup;
+};
+
+FIXTURE_SETUP(host)
+{
+	int rc;
+
+	memset(self->uuid, 0, sizeof(self->uuid));
+	self->v[0].device = -1;
+	self->v[1].device = -1;
+	self->setup = 0;
+	ASSERT_EQ(0, system("modprobe idxd && modprobe idxd_vdev"));
+	ASSERT_EQ(0, dsa_find(self->dsa, sizeof(self->dsa), self->bdf,
+			      sizeof(self->bdf), 1)) TH_LOG("no DSA with IMS");
+	/* Whatever an earlier test left behind */
+	dsa_teardown(self->dsa, 2);
+	rc = dsa_setup(self->dsa, 2, WQ_SIZE);
+	self->setup = 1;
+	ASSERT_EQ(0, rc) TH_LOG("setting up %s: %s", self->dsa, strerror(-rc));
+}
+
+FIXTURE_TEARDOWN(host)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (self->v[i].device >= 0)
+			vdev_close(&self->v[i]);
+		if (self->uuid[i][0])
+			vdev_remove(self->uuid[i]);
+	}
+	if (self->setup) {
+		int rc = dsa_teardown(self->dsa, 2);
+
+		EXPECT_EQ(0, rc) TH_LOG("tearing %s down: %s", self->dsa, strerror(-rc));
+	}
+}
+
+/* Create a vdev of @type and open it */
+static int vdev_create_open(const char *bdf, char *uuid, size_t len,
+			    struct vdev *v, const char *type)
+{
+	int rc = vdev_create(bdf, type, uuid, len);
+
+	if (rc) {
+		uuid[0] = 0;
+		return rc;
+	}
+	return vdev_open(v, uuid);
+}
+
+/* The types, their names and how many instances are left at each moment */
+TEST_F(host, mdev_types)
+{
+	char path[PATH_MAX], buf[256];
+
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-1dwq-v1/available_instances",
+		 self->bdf);
+	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
+	EXPECT_STREQ("2", buf);
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-2dwq-v1/available_instances",
+		 self->bdf);
+	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
+	EXPECT_STREQ("1", buf);
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-2dwq-v1/device_api",
+		 self->bdf);
+	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
+	EXPECT_STREQ("vfio-pci", buf);
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-2dwq-v1/name",
+		 self->bdf);
+	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
+	EXPECT_STREQ("DSA with 2 dedicated WQs", buf);
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-1dwq-v1/description",
+		 self->bdf);
+	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "1 dedicated WQ")) TH_LOG("%s", buf);
+
+	ASSERT_EQ(0, vdev_create(self->bdf, "idxd-dsa-1dwq-v1", self->uuid[0],
+				 sizeof(self->uuid[0])));
+	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-1dwq-v1/available_instances",
+		 self->bdf);
+	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
+	EXPECT_STREQ("1", buf);
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-2dwq-v1/available_instances",
+		 self->bdf);
+	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
+	EXPECT_STREQ("0", buf);
+	/* No two WQs left: the 2-WQ type is refused */
+	EXPECT_EQ(-ENOSPC, vdev_create(self->bdf, "idxd-dsa-2dwq-v1", self->uuid[1],
+				       sizeof(self->uuid[1])));
+	self->uuid[1][0] = 0;
+	ASSERT_EQ(0, vdev_remove(self->uuid[0]));
+	self->uuid[0][0] = 0;
+	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
+	EXPECT_STREQ("1", buf);
+}
+
+/* mdevctl sees the types and creates and removes vdevs with no help */
+TEST_F(host, mdevctl)
+{
+	char cmd[512], path[PATH_MAX], uuid[40] = "";
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "mdevctl types -p %s | grep -q idxd-dsa-2dwq-v1",
+		 self->bdf);
+	ASSERT_EQ(0, system(cmd));
+	f = fopen("/proc/sys/kernel/random/uuid", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(uuid, sizeof(uuid), f));
+	fclose(f);
+	uuid[36] = 0;
+	snprintf(cmd, sizeof(cmd), "mdevctl start -u %s -p %s -t idxd-dsa-1dwq-v1",
+		 uuid, self->bdf);
+	ASSERT_EQ(0, system(cmd));
+	snprintf(self->uuid[0], sizeof(self->uuid[0]), "%s", uuid);
+	snprintf(path, sizeof(path), MDEV_DEVICES "/%s/vfio-dev", uuid);
+	EXPECT_EQ(0, access(path, F_OK));
+	snprintf(cmd, sizeof(cmd), "mdevctl list | grep -q '%s %s idxd-dsa-1dwq-v1'",
+		 uuid, self->bdf);
+	EXPECT_EQ(0, system(cmd));
+	snprintf(cmd, sizeof(cmd), "mdevctl stop -u %s", uuid);
+	ASSERT_EQ(0, system(cmd));
+	self->uuid[0][0] = 0;
+	snprintf(path, sizeof(path), MDEV_DEVICES "/%s", uuid);
+	EXPECT_NE(0, access(path, F_OK));
+}
+
+/* Config space of a DSA function, read-only where the hardware is */
+TEST_F(host, config_space)
+{
+	struct vdev *v = &self->v[0];
+	uint32_t val, table, pba;
+	uint16_t flags;
+	uint8_t cap;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-2dwq-v1"));
+	EXPECT_EQ(0x8086, cfg16(v, PCI_VENDOR_ID));
+	EXPECT_EQ(0x0b25, cfg16(v, PCI_DEVICE_ID));
+	EXPECT_EQ(0x0880, cfg16(v, PCI_CLASS_DEVICE));
+	EXPECT_TRUE(cfg16(v, PCI_STATUS) & PCI_STATUS_CAP_LIST);
+
+	/* Read-only: the IDs do not change */
+	set_cfg16(v, PCI_VENDOR_ID, 0x1234);
+	set_cfg16(v, PCI_DEVICE_ID, 0x5678);
+	EXPECT_EQ(0x8086, cfg16(v, PCI_VENDOR_ID));
+	EXPECT_EQ(0x0b25, cfg16(v, PCI_DEVICE_ID));
+
+	/* BARs read back their size: 8 KiB BAR0, 2 WQs x 16 KiB BAR2 */
+	val = ~0u;
+	cfg_write(v, PCI_BASE_ADDRESS_0, &val, 4);
+	EXPECT_EQ(0xffffe004, cfg32(v, PCI_BASE_ADDRESS_0));
+	cfg_write(v, PCI_BASE_ADDRESS_2, &val, 4);
+	EXPECT_EQ(0xffff8004, cfg32(v, PCI_BASE_ADDRESS_2));
+
+	/* Capabilities: PCIe (RCiEP), MSI-X with exact table/PBA, PASID */
+	cap = cfg16(v, PCI_CAPABILITY_LIST) & 0xff;
+	ASSERT_EQ(PCI_CAP_ID_EXP, cfg16(v, cap) & 0xff);
+	EXPECT_EQ(PCI_EXP_TYPE_RC_END, (cfg16(v, cap + PCI_EXP_FLAGS) >> 4) & 0xf);
+	cap = cfg16(v, cap) >> 8;
+	ASSERT_EQ(PCI_CAP_ID_MSIX, cfg16(v, cap) & 0xff);
+	flags = cfg16(v, cap + PCI_MSIX_FLAGS);
+	EXPECT_EQ(2, flags & PCI_MSIX_FLAGS_QSIZE);	/* 3 vectors */
+	table = cfg32(v, cap + PCI_MSIX_TABLE);
+	pba = cfg32(v, cap + PCI_MSIX_PBA);
+	EXPECT_EQ(REG_MSIX_TABLE, table);		/* BIR 0 */
+	EXPECT_EQ(REG_MSIX_PBA, pba);
+	EXPECT_EQ(0, cfg16(v, cap) >> 8);
+	/* Only enable and function mask are writable */
+	set_cfg16(v, cap + PCI_MSIX_FLAGS, 0xffff);
+	EXPECT_EQ(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL | 2,
+		  cfg16(v, cap + PCI_MSIX_FLAGS));
+	set_cfg16(v, cap + PCI_MSIX_FLAGS, 0);
+	cfg_write(v, cap + PCI_MSIX_TABLE, &val, 4);
+	EXPECT_EQ(REG_MSIX_TABLE, cfg32(v, cap + PCI_MSIX_TABLE));
+
+	val = cfg32(v, 0x100);
+	EXPECT_EQ(PCI_EXT_CAP_ID_PASID, val & 0xffff);
+	EXPECT_EQ(20, (cfg16(v, 0x100 + PCI_PASID_CAP) >> 8) & 0x1f);
+
+	/* BAR0 agrees: 2 WQs, no IMS, fixed configuration, DSA 1.0 */
+	EXPECT_EQ(0x100, reg_read32(v, 0));
+	EXPECT_EQ(2, (reg_read64(v, REG_WQCAP) >> 16) & 0xff);
+	EXPECT_EQ(2 * WQ_SIZE, reg_read64(v, REG_WQCAP) & 0xffff);
+	EXPECT_EQ(0, (reg_read64(v, REG_GENCAP) >> 25) & 0x7f);
+	EXPECT_TRUE(reg_read32(v, REG_CMDCAP) & (1 << CMD_REQUEST_INT_HANDLE));
+	EXPECT_EQ(WQ_SIZE, reg_read32(v, REG_WQCFG) & 0xffff);
+	EXPECT_EQ(WQ_SIZE, reg_read32(v, REG_WQCFG + 32) & 0xffff);
+}
+
+/* Region and interrupt information */
+TEST_F(host, vfio_info)
+{
+	struct vdev *v = &self->v[0];
+	struct vfio_irq_info irq = { .argsz = sizeof(irq) };
+	char buf[256];
+	struct vfio_region_info *info = (void *)buf;
+	struct vfio_info_cap_header *hdr;
+	struct vfio_region_info_cap_sparse_mmap *sparse;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	EXPECT_EQ(2, v->nvec);
+	irq.index = MSIX;
+	ASSERT_EQ(0, ioctl(v->device, VFIO_DEVICE_GET_IRQ_INFO, &irq));
+	EXPECT_EQ(0, irq.flags & VFIO_IRQ_INFO_NORESIZE);
+	irq.index = VFIO_PCI_REQ_IRQ_INDEX;
+	ASSERT_EQ(0, ioctl(v->device, VFIO_DEVICE_GET_IRQ_INFO, &irq));
+	EXPECT_EQ(1, irq.count);
+
+	memset(buf, 0, sizeof(buf));
+	info->argsz = sizeof(buf);
+	info->index = VFIO_PCI_BAR2_REGION_INDEX;
+	ASSERT_EQ(0, ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, info));
+	EXPECT_EQ(16384, info->size);
+	ASSERT_TRUE(info->flags & VFIO_REGION_INFO_FLAG_CAPS);
+	EXPECT_TRUE(info->flags & VFIO_REGION_INFO_FLAG_MMAP);
+	hdr = (void *)(buf + info->cap_offset);
+	ASSERT_EQ(VFIO_REGION_INFO_CAP_SPARSE_MMAP, hdr->id);
+	sparse = (void *)hdr;
+	ASSERT_EQ(1, sparse->nr_areas);
+	EXPECT_EQ(0, sparse->areas[0].offset);
+	EXPECT_EQ(8192, sparse->areas[0].size);
+}
+
+/*
+ * Enable the device and a WQ with int_req: the emulated vector 0 fires;
+ * the commands fail with the specification's codes where they must.
+ */
+TEST_F(host, commands_and_vector0)
+{
+	struct vdev *v = &self->v[0];
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 0, v->efd[0]));
+	vdev_unmask(v, 0, 1);
+
+	/* Without bus master */
+	EXPECT_EQ(ERR_BUSMASTER_EN, vdev_cmd(v, CMD_ENABLE_DEVICE, 0, 1));
+	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	EXPECT_EQ(ERR_DEV_NOTEN, vdev_cmd(v, CMD_ENABLE_WQ, 0, 0));
+	set_cfg16(v, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+
+	EXPECT_EQ(0, vdev_cmd(v, CMD_ENABLE_DEVICE, 0, 1));
+	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	EXPECT_EQ(1, reg_read32(v, REG_GENSTS) & 3);
+	EXPECT_EQ(INTC_CMD, reg_read32(v, REG_INTCAUSE));
+	reg_write32(v, REG_INTCAUSE, INTC_CMD);		/* W1C */
+	EXPECT_EQ(0, reg_read32(v, REG_INTCAUSE));
+
+	EXPECT_EQ(ERR_DEV_ENABLED, vdev_cmd(v, CMD_ENABLE_DEVICE, 0, 0));
+	EXPECT_EQ(2, vdev_cmd(v, CMD_ENABLE_WQ, 1, 0));	/* bad WQ index */
+
+	/* A guest PASID needs the PASID capability enabled */
+	reg_write32(v, REG_WQCFG + 8, reg_read32(v, REG_WQCFG + 8) |
+				      (1u << 28) | (0x77 << 8));
+	EXPECT_EQ(ERR_PASID_EN, vdev_cmd(v, CMD_ENABLE_WQ, 0, 0));
+	set_cfg16(v, 0x100 + PCI_PASID_CTRL, PCI_PASID_CTRL_ENABLE);
+	EXPECT_EQ(0, vdev_cmd(v, CMD_ENABLE_WQ, 0, 1));
+	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	EXPECT_EQ(1u << 30, reg_read32(v, REG_WQCFG + 24) & (3u << 30));
+	EXPECT_EQ(ERR_WQ_ENABLED, vdev_cmd(v, CMD_ENABLE_WQ, 0, 0));
+	/* No interrupt without int_req */
+	EXPECT_EQ(0, eventfd_wait(v->efd[0], QUIET_MS));
+
+	/* Masked vector 0 keeps its message pending until unmasked */
+	vdev_unmask(v, 0, 0);
+	EXPECT_EQ(0, vdev_cmd(v, CMD_DRAIN_WQ, 1, 1));
+	EXPECT_EQ(0, eventfd_wait(v->efd[0], QUIET_MS));
+	EXPECT_EQ(1, reg_read64(v, REG_MSIX_PBA) & 1);
+	vdev_unmask(v, 0, 1);
+	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	EXPECT_EQ(0, reg_read64(v, REG_MSIX_PBA) & 1);
+
+	EXPECT_EQ(0, vdev_cmd(v, CMD_DISABLE_WQ, 1, 0));
+	EXPECT_EQ(0, reg_read32(v, REG_WQCFG + 24) & (3u << 30));
+	EXPECT_EQ(0, vdev_cmd(v, CMD_DISABLE_DEVICE, 0, 0));
+	EXPECT_EQ(0x31, vdev_cmd(v, CMD_DISABLE_DEVICE, 0, 0));
+	EXPECT_EQ(1, vdev_cmd(v, 0x1f, 0, 0));		/* unknown command */
+}
+
+/*
+ * REQUEST_INT_HANDLE, then a NOOP with RCI through the mapped portal:
+ * the IMS-backed vector fires, exactly once, and vector 0 stays quiet.
+ */
+TEST_F(host, noop_fires_ims_vector_once)
+{
+	struct vdev *v = &self->v[0];
+	uint16_t handle;
+	int i;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, bring_up(v, 1));
+
+	/* No eventfd, no handle; vector 0 and out-of-range ones never */
+	EXPECT_EQ(ERR_NO_HANDLE, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0) & 0xff);
+	EXPECT_EQ(ERR_INVAL_INT_IDX, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 0, 0) & 0xff);
+	EXPECT_EQ(ERR_INVAL_INT_IDX, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 2, 0) & 0xff);
+	EXPECT_EQ(ERR_INVAL_INT_IDX,
+		  vdev_cmd(v, CMD_REQUEST_INT_HANDLE, CMD_IMS | 1, 0) & 0xff);
+
+	ASSERT_EQ(0, vector_up(v, 1, &handle));
+	ASSERT_EQ(0, vdev_map_portals(v));
+	for (i = 0; i < 3; i++) {
+		vdev_submit_noop(v, 0, handle);
+		EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS)) TH_LOG("NOOP %d", i);
+		EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS)) TH_LOG("NOOP %d", i);
+	}
+	EXPECT_EQ(0, eventfd_wait(v->efd[0], 0));
+
+	/* The guest's mask reaches the IMS entry: pending until unmasked */
+	vdev_unmask(v, 1, 0);
+	vdev_submit_noop(v, 0, handle);
+	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	vdev_unmask(v, 1, 1);
+	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+
+	/* Released, the handle is no longer the guest's */
+	EXPECT_EQ(0, vdev_cmd(v, CMD_RELEASE_INT_HANDLE, handle, 0));
+	EXPECT_EQ(ERR_INVAL_INT_IDX, vdev_cmd(v, CMD_RELEASE_INT_HANDLE, handle, 0));
+}
+
+/*
+ * A vdev of two WQs: vectors 1 and 2, one per WQ.  A vector added, taken
+ * away and added again while the other one has an interrupt in flight
+ * loses nothing, and keeps the handle the guest was given.  (Interrupts
+ * of one vector that arrive before the first is handled may coalesce,
+ * as MSIs do: each NOOP is awaited before the next.)
+ */
+TEST_F(host, two_wqs_vectors_come_and_go)
+{
+	struct vdev *v = &self->v[0];
+	uint16_t h1, h2, h2b;
+	int i;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-2dwq-v1"));
+	ASSERT_EQ(3, v->nvec);
+	ASSERT_EQ(0, bring_up(v, 2));
+	ASSERT_EQ(0, vector_up(v, 1, &h1));
+	ASSERT_EQ(0, vdev_map_portals(v));
+
+	/* Vector 2 arrives while vector 1's NOOP is in flight */
+	vdev_submit_noop(v, 0, h1);
+	ASSERT_EQ(0, vector_up(v, 2, &h2));
+	EXPECT_NE(h1, h2);
+	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	for (i = 0; i < 5; i++) {
+		vdev_submit_noop(v, 0, h1);
+		EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS)) TH_LOG("round %d", i);
+		vdev_submit_noop(v, 1, h2);
+		EXPECT_EQ(1, eventfd_wait(v->efd[2], FIRE_MS)) TH_LOG("round %d", i);
+	}
+	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(0, eventfd_wait(v->efd[2], 0));
+	EXPECT_EQ(0, eventfd_wait(v->efd[0], 0));
+
+	/* Vector 2 loses its eventfd while vector 1's NOOP is in flight */
+	vdev_submit_noop(v, 0, h1);
+	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 2, -1));
+	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	EXPECT_EQ(ERR_NO_HANDLE, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 2, 0) & 0xff);
+	/* A NOOP for vector 2 meanwhile is kept for it */
+	vdev_submit_noop(v, 1, h2);
+	usleep(QUIET_MS * 1000);
+	ASSERT_EQ(0, vector_up(v, 2, &h2b));
+	EXPECT_EQ(h2, h2b);
+	EXPECT_EQ(1, eventfd_wait(v->efd[2], FIRE_MS));
+	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+
+	/* Disabling MSI-X revokes the handles */
+	ASSERT_EQ(0, vdev_disable_msix(v));
+	EXPECT_EQ(INTC_REVOKED, reg_read32(v, REG_INTCAUSE) & INTC_REVOKED);
+	EXPECT_EQ(ERR_NO_HANDLE, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0) & 0xff);
+}
+
+/* Two vdevs: A's descriptor with B's handle never fires B */
+TEST_F(host, isolation)
+{
+	struct vdev *a = &self->v[0], *b = &self->v[1];
+	uint16_t ha, hb;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[1], sizeof(self->uuid[1]),
+				      &self->v[1], "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, bring_up(a, 1));
+	ASSERT_EQ(0, bring_up(b, 1));
+	ASSERT_EQ(0, vector_up(a, 1, &ha));
+	ASSERT_EQ(0, vector_up(b, 1, &hb));
+	EXPECT_NE(ha, hb);
+	ASSERT_EQ(0, vdev_map_portals(a));
+	ASSERT_EQ(0, vdev_map_portals(b));
+
+	vdev_submit_noop(a, 0, hb);
+	EXPECT_EQ(0, eventfd_wait(b->efd[1], QUIET_MS));
+	EXPECT_EQ(0, eventfd_wait(a->efd[1], 0));
+	/* B's handle works for B, A's for A */
+	vdev_submit_noop(b, 0, hb);
+	EXPECT_EQ(1, eventfd_wait(b->efd[1], FIRE_MS));
+	vdev_submit_noop(a, 0, ha);
+	EXPECT_EQ(1, eventfd_wait(a->efd[1], FIRE_MS));
+	EXPECT_EQ(0, eventfd_wait(b->efd[1], QUIET_MS));
+}
+
+/* VFIO_DEVICE_RESET: disabled device, no handles, vectors stay */
+TEST_F(host, reset)
+{
+	struct vdev *v = &self->v[0];
+	uint16_t handle, again;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, bring_up(v, 1));
+	ASSERT_EQ(0, vector_up(v, 1, &handle));
+	ASSERT_EQ(0, ioctl(v->device, VFIO_DEVICE_RESET));
+	EXPECT_EQ(0, reg_read32(v, REG_GENSTS) & 3);
+	EXPECT_EQ(0, reg_read32(v, REG_WQCFG + 24) & (3u << 30));
+	EXPECT_EQ(0, cfg16(v, PCI_COMMAND) & PCI_COMMAND_MASTER);
+	EXPECT_EQ(ERR_INVAL_INT_IDX, vdev_cmd(v, CMD_RELEASE_INT_HANDLE, handle, 0));
+	ASSERT_EQ(0, bring_up(v, 1));
+	ASSERT_EQ(0, vector_up(v, 1, &again));
+	EXPECT_EQ(handle, again);
+	ASSERT_EQ(0, vdev_map_portals(v));
+	vdev_submit_noop(v, 0, again);
+	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+}
+
+static unsigned int rnd(void)
+{
+	return (unsigned int)random();
+}
+
+/* A hostile user gets errors and nothing else; the vdev still works */
+TEST_F(host, hostile_user)
+{
+	struct vdev *v = &self->v[0];
+	char buf[sizeof(struct vfio_irq_set) + 64];
+	struct vfio_irq_set *set = (void *)buf;
+	struct vfio_region_info info = { .argsz = sizeof(info) };
+	uint64_t val64;
+	uint8_t junk[64];
+	uint16_t handle;
+	void *p;
+	int i;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	srandom(1234);
+	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 0, v->efd[0]));
+	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 1, v->efd[1]));
+
+	/* Random registers, random values, commands included */
+	for (i = 0; i < 20000; i++) {
+		uint32_t off = (rnd() % 0x2000) & ~3u, val = rnd();
+
+		if (i & 1)
+			val = (rnd() % 16) << 20 | (rnd() & 0xfffff) | (rnd() & 1) << 31;
+		reg_write32(v, off, val);
+		reg_read32(v, off);
+	}
+	for (i = 0; i < 5000; i++) {
+		uint32_t off = rnd() % 4096, len = 1 + rnd() % 64;
+
+		if (off + len > 4096)
+			len = 4096 - off;
+		for (unsigned int j = 0; j < len; j++)
+			junk[j] = rnd();
+		EXPECT_EQ((ssize_t)len, pwrite(v->device, junk, len, v->cfg + off));
+	}
+
+	/* Bad accesses */
+	EXPECT_EQ(-1, pread(v->device, junk, 3, v->bar0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pread(v->device, junk, 4, v->bar0 + 2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pread(v->device, &val64, 8, v->bar0 + 0x2000));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pread(v->device, junk, 8, v->cfg + 4092));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pwrite(v->device, junk, 64, v->bar2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, pread(v->device, junk, 4, 5ull << 40));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* Bad mmaps: BAR0, the IMS portal pages, beyond BAR2, private */
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, v->device, v->bar0);
+	EXPECT_EQ(MAP_FAILED, p);
+	p = mmap(NULL, 4096, PROT_WRITE, MAP_SHARED, v->device, v->bar2 + 2 * 4096);
+	EXPECT_EQ(MAP_FAILED, p);
+	p = mmap(NULL, 4 * 4096, PROT_WRITE, MAP_SHARED, v->device, v->bar2);
+	EXPECT_EQ(MAP_FAILED, p);
+	p = mmap(NULL, 4096, PROT_WRITE, MAP_SHARED, v->device, v->bar2 + 16384);
+	EXPECT_EQ(MAP_FAILED, p);
+	p = mmap(NULL, 4096, PROT_WRITE, MAP_PRIVATE, v->device, v->bar2);
+	EXPECT_EQ(MAP_FAILED, p);
+
+	/* Bad ioctls */
+	info.index = 42;
+	EXPECT_EQ(-1, ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	info.argsz = 4;
+	info.index = 0;
+	EXPECT_EQ(-1, ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(v->device, _IO(VFIO_TYPE, VFIO_BASE + 60)));
+	EXPECT_EQ(ENOTTY, errno);
+	for (i = 0; i < 2000; i++) {
+		memset(buf, 0, sizeof(buf));
+		set->argsz = rnd() % (sizeof(buf) + 8);
+		set->flags = 1u << (rnd() % 6) | 1u << (3 + rnd() % 3);
+		set->index = rnd() % 7;
+		set->start = rnd() % 5;
+		set->count = rnd() % 5;
+		if (!(rnd() % 8))
+			set->count = rnd();
+		for (unsigned int j = 0; j < 16; j++)
+			((int32_t *)set->data)[j] = (int32_t)(rnd() % 12) - 2;
+		ioctl(v->device, VFIO_DEVICE_SET_IRQS, set);
+	}
+
+	/* Reopened, the vdev works */
+	vdev_close(v);
+	ASSERT_EQ(0, vdev_open(v, self->uuid[0]));
+	ASSERT_EQ(0, bring_up(v, 1));
+	ASSERT_EQ(0, vector_up(v, 1, &handle));
+	ASSERT_EQ(0, vdev_map_portals(v));
+	vdev_submit_noop(v, 0, handle);
+	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+}
+
+struct remover {
+	char uuid[40];
+	int rc;
+	int done;
+};
+
+static void *remove_thread(void *arg)
+{
+	struct remover *r = arg;
+
+	r->rc = vdev_remove(r->uuid);
+	__atomic_store_n(&r->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* Removing an open vdev asks through REQ and completes on close */
+TEST_F(host, remove_while_open)
+{
+	struct vdev *v = &self->v[0];
+	struct remover r = { .rc = -1 };
+	char path[PATH_MAX];
+	pthread_t t;
+	int req;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, bring_up(v, 1));
+	req = v->efd[1];
+	ASSERT_EQ(0, vdev_set_eventfd(v, VFIO_PCI_REQ_IRQ_INDEX, 0, req));
+
+	snprintf(r.uuid, sizeof(r.uuid), "%s", self->uuid[0]);
+	ASSERT_EQ(0, pthread_create(&t, NULL, remove_thread, &r));
+	EXPECT_LE(1, eventfd_wait(req, FIRE_MS));
+	usleep(QUIET_MS * 1000);
+	EXPECT_EQ(0, __atomic_load_n(&r.done, __ATOMIC_SEQ_CST));
+	vdev_close(v);
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, r.rc);
+	snprintf(path, sizeof(path), MDEV_DEVICES "/%s", self->uuid[0]);
+	EXPECT_NE(0, access(path, F_OK));
+	self->uuid[0][0] = 0;
+}
+
+/*
+ * Unbinding a WQ of an open vdev: the vdev halts with its halt
+ * interrupt, asks to be released, and refuses to be used; the other
+ * vdevs and the pool go on.
+ */
+TEST_F(host, wq_unbind_while_open)
+{
+	struct vdev *v = &self->v[0];
+	char wq[32], path[PATH_MAX], buf[16];
+	uint16_t handle;
+	int req, status;
+	pid_t child;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, bring_up(v, 1));
+	ASSERT_EQ(0, vector_up(v, 1, &handle));
+	ASSERT_EQ(0, vdev_map_portals(v));
+	vdev_submit_noop(v, 0, handle);
+	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	reg_write32(v, REG_GENCTRL, 0x3);	/* halt interrupt enabled */
+	req = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ASSERT_LE(0, req);
+	v->efd[7] = req;			/* closed with the vdev */
+	ASSERT_EQ(0, vdev_set_eventfd(v, VFIO_PCI_REQ_IRQ_INDEX, 0, req));
+
+	/* The vdev has the first WQ */
+	snprintf(wq, sizeof(wq), "wq%s.0", self->dsa + 3);
+	ASSERT_EQ(0, sysfs_write(DSA_SYSFS "/drivers/" VDEV_DRIVER "/unbind", wq));
+	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	EXPECT_LE(1, eventfd_wait(req, FIRE_MS));
+	EXPECT_EQ(3, reg_read32(v, REG_GENSTS) & 3);
+	EXPECT_EQ(INTC_HALT, reg_read32(v, REG_INTCAUSE) & INTC_HALT);
+	EXPECT_EQ(3, vdev_cmd(v, CMD_ENABLE_WQ, 0, 0));
+	EXPECT_EQ(-1, ioctl(v->device, VFIO_DEVICE_RESET));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_WRITE, MAP_SHARED,
+				   v->device, v->bar2));
+	/* The portal the user had mapped is gone: a descriptor faults */
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		vdev_submit_noop(v, 0, handle);
+		_exit(0);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS)
+		TH_LOG("status %#x", status);
+
+	/* The other WQ is free for a new vdev */
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-1dwq-v1/available_instances",
+		 self->bdf);
+	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
+	EXPECT_STREQ("1", buf);
+
+	vdev_close(v);
+	EXPECT_EQ(-ENODEV, vdev_open(v, self->uuid[0]));
+	vdev_close(v);
+	ASSERT_EQ(0, vdev_remove(self->uuid[0]));
+	self->uuid[0][0] = 0;
+	/* Configured and bound again, the WQ is in the pool again */
+	ASSERT_EQ(0, dsa_config_wq(self->dsa, 0, 0));
+	ASSERT_EQ(0, sysfs_write(DSA_SYSFS "/drivers/" VDEV_DRIVER "/bind", wq));
+	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
+	EXPECT_STREQ("2", buf);
+}
+
+/* A DSA without IMS refuses the idxd_vdev WQ driver, saying why */
+TEST(device_without_ims)
+{
+	char dsa[32], bdf[32];
+	int rc;
+
+	ASSERT_EQ(0, system("modprobe idxd && modprobe idxd_vdev"));
+	ASSERT_EQ(0, dsa_find(dsa, sizeof(dsa), bdf, sizeof(bdf), 0))
+		TH_LOG("no DSA without IMS");
+	rc = dsa_setup(dsa, 1, WQ_SIZE);
+	EXPECT_EQ(-EOPNOTSUPP, rc);
+	dsa_teardown(dsa, 1);
+}
+
+TEST_HARNESS_MAIN

@@ -54,11 +54,13 @@ run: build
 check: deps
 	$(VM)/check
 
-# The kernels to measure on: ours (default) and/or debian (tools/testing/vm/bench).
+# The kernels to measure on, ours (default) and/or debian, and options of
+# the program (e.g. BENCH_ARGS="-g 16,64 -l 64"): tools/testing/vm/bench.
 BENCH_KERNELS ?= ours
+BENCH_ARGS ?=
 
 bench: build
-	$(VM)/bench $(BENCH_KERNELS)
+	$(VM)/bench $(BENCH_KERNELS) -- $(BENCH_ARGS)
 
 checkpatch: deps
 	tools/build/linux.sh prepare

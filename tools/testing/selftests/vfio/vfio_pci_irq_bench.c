@@ -77,8 +77,10 @@
 #define COMPL_TIMEOUT_MS 5000		/* the device completes a NOOP */
 #define SETTLE_MS	500		/* for interrupts still on their way */
 #define STREAM_WARMUP	5		/* interrupts received before growing */
+#define GROW_RUNS	5
+#define GROW_BUDGET_US	3e6
 
-enum path { DYNAMIC, NORESIZE, NUM_PATHS };
+enum grow_path { DYNAMIC, NORESIZE, NUM_PATHS };
 
 static const char * const path_name[NUM_PATHS] = { "dynamic", "noresize" };
 
@@ -107,7 +109,7 @@ static int enable_block(struct bench *b, unsigned int n)
 /*
  * Add vector @v (0..v-1 are enabled) by @path.  Returns 0 or -errno.
  */
-static int add_vector(struct bench *b, enum path path, unsigned int v)
+static int add_vector(struct bench *b, enum grow_path path, unsigned int v)
 {
 	int err;
 
@@ -122,7 +124,7 @@ static int add_vector(struct bench *b, enum path path, unsigned int v)
  * + 1..to - 1 added) by @path.  Returns 0, or -errno with *@failed the
  * vector that could not be added.
  */
-static int grow(struct bench *b, enum path path, unsigned int from, unsigned int to,
+static int grow(struct bench *b, enum grow_path path, unsigned int from, unsigned int to,
 		unsigned int *failed)
 {
 	unsigned int v;
@@ -144,7 +146,7 @@ static bool out_of_vectors(int err)
 	return err == -ENOSPC || err == -ENOMEM || err == -EBUSY;
 }
 
-static void report_limit(struct bench *b, enum path path, unsigned int failed, int err)
+static void report_limit(struct bench *b, enum grow_path path, unsigned int failed, int err)
 {
 	printf("# %s: adding vector %u failed: %s\n", path_name[path], failed, strerror(-err));
 	if (out_of_vectors(err)) {
@@ -156,19 +158,45 @@ static void report_limit(struct bench *b, enum path path, unsigned int failed, i
 }
 
 /*
- * Part 1.  Returns 0, or -errno on an error other than running out of
- * vectors.
+ * One growth from 1 to @n vectors by @path, timed in *@us.  Returns 0,
+ * or -errno with *@failed the vector that could not be added.
+ */
+static int grow_once(struct bench *b, enum grow_path path, unsigned int n, double *us,
+		     unsigned int *failed)
+{
+	double t0;
+	int err;
+
+	*us = 0;
+	err = enable_block(b, 1);
+	if (err) {
+		printf("# enabling MSI-X with one vector: %s\n", strerror(-err));
+		*failed = 0;
+		return err;
+	}
+	t0 = now_us();
+	err = grow(b, path, 0, n, failed);
+	*us = now_us() - t0;
+	vfio_disable_index(&b->dev, MSIX);
+	return err;
+}
+
+/*
+ * Part 1.  Each N is measured up to GROW_RUNS times by each path in turn,
+ * fewer when that takes over GROW_BUDGET_US, and the best run is printed:
+ * the host is shared and what it does meanwhile only adds time.  Returns
+ * 0, or -errno on an error other than running out of vectors.
  */
 static int bench_growth(struct bench *b, const unsigned int *sizes, unsigned int nsizes)
 {
-	double us[NUM_PATHS];
-	unsigned int i, n, failed;
-	enum path p;
-	int err;
+	double us[NUM_PATHS], t, start;
+	unsigned int i, n, run, failed;
+	enum grow_path p, bad = DYNAMIC;
+	int err = 0;
 
-	printf("\n# Growth: the index goes from 1 to N vectors; \"total\" is the time of the\n"
-	       "# N - 1 additions, \"us/vec\" the cost of one\n");
-	printf("# %6s  %12s %10s  %12s %10s  %8s\n", "N", "dynamic ms", "us/vec",
+	printf("\n# Growth: the index goes from 1 to N vectors; \"ms\": the N - 1 additions,\n"
+	       "# \"us/vec\": one addition; the best of \"runs\" runs of each path\n");
+	printf("# %6s %4s  %12s %9s  %12s %9s  %8s\n", "N", "runs", "dynamic ms", "us/vec",
 	       "noresize ms", "us/vec", "ratio");
 	for (i = 0; i < nsizes; i++) {
 		n = sizes[i];
@@ -177,32 +205,29 @@ static int bench_growth(struct bench *b, const unsigned int *sizes, unsigned int
 			       n, b->limit);
 			continue;
 		}
-		for (p = 0; p < NUM_PATHS; p++) {
-			double t0;
-
-			err = enable_block(b, 1);
-			if (err) {
-				printf("# enabling MSI-X with one vector: %s\n", strerror(-err));
-				return err;
-			}
-			t0 = now_us();
-			err = grow(b, p, 0, n, &failed);
-			us[p] = now_us() - t0;
-			vfio_disable_index(&b->dev, MSIX);
-			if (err) {
-				report_limit(b, p, failed, err);
-				if (!out_of_vectors(err))
-					return err;
+		start = now_us();
+		for (run = 0; run < GROW_RUNS && !err; run++) {
+			if (run && now_us() - start > GROW_BUDGET_US)
 				break;
+			for (p = 0; p < NUM_PATHS && !err; p++) {
+				err = grow_once(b, p, n, &t, &failed);
+				if (err)
+					bad = p;
+				else if (!run || t < us[p])
+					us[p] = t;
 			}
 		}
-		if (err)
+		if (err) {
+			report_limit(b, bad, failed, err);
+			if (!out_of_vectors(err))
+				return err;
+			err = 0;
 			continue;
-		printf("  %6u  %12.1f %10.1f  %12.1f %10.1f  %8.1f\n", n,
+		}
+		printf("  %6u %4u  %12.1f %9.1f  %12.1f %9.1f  %8.1f\n", n, run,
 		       us[DYNAMIC] / 1e3, us[DYNAMIC] / (n - 1),
 		       us[NORESIZE] / 1e3, us[NORESIZE] / (n - 1),
 		       us[NORESIZE] / us[DYNAMIC]);
-		fflush(stdout);
 	}
 	return 0;
 }
@@ -211,14 +236,20 @@ static int bench_growth(struct bench *b, const unsigned int *sizes, unsigned int
 struct stream {
 	struct bench *b;
 	__u16 handle;			/* vector 1's interrupt handle */
-	volatile __u8 *rec;		/* the completion record */
+	__u8 *rec;			/* the completion record */
 	unsigned int late_ms;
 	atomic_bool stop;
 	atomic_ulong sent, received;
 	unsigned long late;		/* interrupts that took more than late_ms */
-	int error;			/* -ETIMEDOUT, or -EIO: status in rec_status */
-	__u8 rec_status;
+	int error;			/* -ETIMEDOUT, or -EIO: status in bad_status */
+	__u8 bad_status;
 };
+
+/* The completion record's status, written by the device. */
+static __u8 rec_status(struct stream *s)
+{
+	return __atomic_load_n(&s->rec[0], __ATOMIC_ACQUIRE);
+}
 
 static void *stream_fn(void *arg)
 {
@@ -228,7 +259,7 @@ static void *stream_fn(void *arg)
 	double end;
 
 	while (!atomic_load(&s->stop)) {
-		memset((void *)s->rec, 0, DSA_COMPL_SIZE);
+		memset(s->rec, 0, DSA_COMPL_SIZE);
 		__sync_synchronize();
 		dsa_noop(&s->b->dsa, DSA_DESC_FLAG_CRAV | DSA_DESC_FLAG_RCR | DSA_DESC_FLAG_RCI,
 			 s->handle, COMPL_IOVA);
@@ -236,14 +267,14 @@ static void *stream_fn(void *arg)
 		/* The record is written before the interrupt is raised. */
 		got = 0;
 		end = now_us() + COMPL_TIMEOUT_MS * 1e3;
-		while (!s->rec[0] && now_us() < end)
+		while (!rec_status(s) && now_us() < end)
 			got += efd_wait(efd, 1, 1);
-		if (!s->rec[0]) {
+		if (!rec_status(s)) {
 			s->error = -ETIMEDOUT;
 			break;
 		}
-		if (s->rec[0] != DSA_COMP_SUCCESS) {
-			s->rec_status = s->rec[0];
+		if (rec_status(s) != DSA_COMP_SUCCESS) {
+			s->bad_status = rec_status(s);
 			s->error = -EIO;
 			break;
 		}
@@ -268,7 +299,7 @@ struct loss {
  * Vectors 0 and 1 enabled, vector 1 streaming; vectors 2..@n added by
  * @path.  Returns 0, or -errno when the stream or the index failed.
  */
-static int bench_loss_path(struct bench *b, struct stream *s, enum path path, unsigned int n,
+static int bench_loss_path(struct bench *b, struct stream *s, enum grow_path path, unsigned int n,
 			   struct loss *out)
 {
 	unsigned int failed;
@@ -318,7 +349,7 @@ static int bench_loss_path(struct bench *b, struct stream *s, enum path path, un
 		return err;
 	}
 	if (s->error == -EIO)
-		printf("# %s: a NOOP completed with status %#x\n", path_name[path], s->rec_status);
+		printf("# %s: a NOOP completed with status %#x\n", path_name[path], s->bad_status);
 	else if (s->error)
 		printf("# %s: the device did not complete a NOOP in %d ms\n", path_name[path],
 		       COMPL_TIMEOUT_MS);
@@ -331,7 +362,7 @@ static int bench_loss(struct bench *b, unsigned int n, unsigned int late_ms)
 	struct loss res[NUM_PATHS];
 	struct stream s = { .b = b, .late_ms = late_ms };
 	void *buf;
-	enum path p;
+	enum grow_path p;
 	int err, ret = 0;
 
 	err = dsa_int_handle(&b->dsa, 1, &s.handle);
@@ -402,7 +433,7 @@ static unsigned int parse_sizes(const char *arg, unsigned int *sizes)
 	return *arg ? 0 : n;
 }
 
-static void usage(const char *prog)
+static void help(const char *prog)
 {
 	fprintf(stderr, "usage: %s [-g N,N,...] [-l N] [-w MS] [-d BDF]\n", prog);
 	exit(2);
@@ -424,7 +455,7 @@ int main(int argc, char **argv)
 		case 'g':
 			nsizes = parse_sizes(optarg, sizes);
 			if (!nsizes)
-				usage(argv[0]);
+				help(argv[0]);
 			break;
 		case 'l':
 			loss_n = strtoul(optarg, NULL, 0);
@@ -436,11 +467,11 @@ int main(int argc, char **argv)
 			snprintf(bdf, sizeof(bdf), "%s", optarg);
 			break;
 		default:
-			usage(argv[0]);
+			help(argv[0]);
 		}
 	}
 	if (!nsizes) {
-		nsizes = sizeof(default_sizes) / sizeof(default_sizes[0]);
+		nsizes = ARRAY_SIZE(default_sizes);
 		memcpy(sizes, default_sizes, sizeof(default_sizes));
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -31,9 +31,9 @@
  * WQ never overflows (a MOVDIR64B to a full dedicated WQ is dropped), and
  * two MSIs to the same vector are never in flight together (the local
  * APIC would merge them: one interrupt for two).  What the noresize path
- * loses is what arrives while MSI-X is disabled in the device (dropped)
- * or more than one interrupt while vector 1 is masked (they merge in the
- * pending bit).
+ * loses is what the device sends to vector 1 while the index is torn down
+ * and set up again.  A lost interrupt holds the stream back for -w ms,
+ * so the losses counted are a lower bound, which a smaller -w raises.
  *
  * The figures are printed, not judged; but the dynamic path must lose no
  * interrupt: the exit status is 1 if it lost any (or the device did not

@@ -146,9 +146,11 @@ static bool out_of_vectors(int err)
 	return err == -ENOSPC || err == -ENOMEM || err == -EBUSY;
 }
 
-static void report_limit(struct bench *b, enum grow_path path, unsigned int failed, int err)
+static void report_limit(struct bench *b, enum grow_path path, unsigned int n,
+			 unsigned int failed, int err)
 {
-	printf("# %s: adding vector %u failed: %s\n", path_name[path], failed, strerror(-err));
+	printf("# %6u  %s: adding vector %u failed: %s\n", n, path_name[path], failed,
+	       strerror(-err));
 	if (out_of_vectors(err)) {
 		printf("# the host allocated %u MSI-X vectors at most: the x86 vector space is\n"
 		       "# about 200 per CPU and this host has %ld; larger sizes are left out\n",
@@ -218,7 +220,7 @@ static int bench_growth(struct bench *b, const unsigned int *sizes, unsigned int
 			}
 		}
 		if (err) {
-			report_limit(b, bad, failed, err);
+			report_limit(b, bad, n, failed, err);
 			if (!out_of_vectors(err))
 				return err;
 			err = 0;

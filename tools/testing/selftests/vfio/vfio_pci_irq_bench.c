@@ -63,7 +63,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/pci_regs.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -294,7 +293,6 @@ static void *stream_fn(void *arg)
 struct loss {
 	unsigned long sent, received, late;
 	double us;
-	int error;
 };
 
 /*

@@ -195,7 +195,7 @@ void idxd_ims_teardown(struct idxd_device *idxd)
  *
  * Context: Process context; may sleep (device command).
  * Return: 0 on success; -EOPNOTSUPP when the device has no IMS domain,
- * -EINVAL for a PASID out of range, -ENOSPC when every entry is in use,
+ * -EINVAL for a PASID out of range, -EBUSY when every entry is in use,
  * -ENXIO when the device refuses an interrupt handle, or another
  * negative errno.
  */

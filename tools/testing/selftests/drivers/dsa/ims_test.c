@@ -41,6 +41,9 @@
 #define MANY		64
 #define CYCLES		1000
 #define WAIT_MS		10000
+/* Per-test timeouts in seconds: TCG on a loaded host is slow. */
+#define TIMEOUT		120
+#define CYCLES_TIMEOUT	300
 
 /* Copy @src to @dst of @len bytes, or fail if it does not fit. */
 static int copy_str(char *dst, size_t len, const char *src)
@@ -335,6 +338,10 @@ FIXTURE_SETUP(ims)
 	ASSERT_NE(0, self->dsa[0]) TH_LOG("no DSA with IMS entries");
 	snprintf(self->wq, sizeof(self->wq), "wq%s.0", self->dsa + 3);
 
+	/* What a test killed at its timeout may have left bound. */
+	sysfs_write(DSA_SYSFS "/drivers/" IMS_TEST_DRIVER "/unbind", self->wq);
+	sysfs_write(DSA_SYSFS "/drivers/idxd/unbind", self->dsa);
+
 	ASSERT_EQ(0, configure(self->dsa, self->wq));
 	rc = sysfs_write(DSA_SYSFS "/drivers/" IMS_TEST_DRIVER "/bind", self->wq);
 	ASSERT_EQ(0, rc) TH_LOG("binding %s to %s: %s", self->wq, IMS_TEST_DRIVER, strerror(-rc));
@@ -361,7 +368,7 @@ FIXTURE_TEARDOWN(ims)
  * Many vectors: a NOOP with RCI and vector i's handle raises exactly one
  * interrupt, on vector i, and /proc/interrupts names each vector.
  */
-TEST_F(ims, many_vectors_fire_exactly_once)
+TEST_F_TIMEOUT(ims, many_vectors_fire_exactly_once, TIMEOUT)
 {
 	struct ims_test_vec v[MANY], g;
 	char line[1024], chip[64], hw[32];
@@ -402,7 +409,7 @@ TEST_F(ims, many_vectors_fire_exactly_once)
 }
 
 /* A masked vector does not fire; unmasked, it fires once. */
-TEST_F(ims, masked_vector_fires_once_unmasked)
+TEST_F_TIMEOUT(ims, masked_vector_fires_once_unmasked, TIMEOUT)
 {
 	struct ims_test_vec a, b, g;
 
@@ -435,7 +442,7 @@ TEST_F(ims, masked_vector_fires_once_unmasked)
 }
 
 /* An entry whose PASID is not the WQ's does not fire. */
-TEST_F(ims, other_pasid_does_not_fire)
+TEST_F_TIMEOUT(ims, other_pasid_does_not_fire, TIMEOUT)
 {
 	struct ims_test_vec own, other, g;
 
@@ -454,7 +461,7 @@ TEST_F(ims, other_pasid_does_not_fire)
 }
 
 /* 1000 allocate/request/free cycles reuse the same entry and leak nothing. */
-TEST_F(ims, alloc_free_cycles)
+TEST_F_TIMEOUT(ims, alloc_free_cycles, CYCLES_TIMEOUT)
 {
 	struct ims_test_vec v, first;
 	char line[1024];
@@ -478,7 +485,7 @@ TEST_F(ims, alloc_free_cycles)
 }
 
 /* Bad requests get errors, nothing else. */
-TEST_F(ims, bad_requests)
+TEST_F_TIMEOUT(ims, bad_requests, TIMEOUT)
 {
 	struct ims_test_vec v;
 	struct ims_test_submit s = { .id = 12345, .count = 1 };

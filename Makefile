@@ -16,7 +16,7 @@ export PATH := /usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
 
 VM := tools/testing/vm
 
-.PHONY: all deps linux qemu selftests build run check checkpatch kunit-config \
+.PHONY: all deps linux qemu selftests build run check bench checkpatch kunit-config \
 	clean distclean help
 
 all: build
@@ -27,6 +27,8 @@ help:
 	@echo "make build      kernel, modules, kselftests and QEMU under build/"
 	@echo "make run        boot the emulated host and show it"
 	@echo "make check      static checks, then every test; ends with 'N passed, N failed'"
+	@echo "make bench      vfio-pci MSI-X growth: cost per vector and interrupts lost,"
+	@echo "                dynamic vs NORESIZE-style, on Debian's kernel and ours"
 	@echo "make clean      remove build outputs, keep downloads and source trees"
 	@echo "make distclean  remove build/"
 
@@ -51,6 +53,14 @@ run: build
 
 check: deps
 	$(VM)/check
+
+# The kernels to measure on (both by default: debian, ours) and options of
+# the program (e.g. BENCH_ARGS="-g 16,64 -l 64"): tools/testing/vm/bench.
+BENCH_KERNELS ?=
+BENCH_ARGS ?=
+
+bench: build
+	$(VM)/bench $(BENCH_KERNELS) -- $(BENCH_ARGS)
 
 checkpatch: deps
 	tools/build/linux.sh prepare

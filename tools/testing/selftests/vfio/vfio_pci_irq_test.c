@@ -14,18 +14,17 @@
  * reads it (sysfs), not from vfio.
  */
 
-#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/const.h>
 #include <linux/pci_regs.h>
 #include <sys/ioctl.h>
 
 #include "../kselftest_harness.h"
+#include "vfio_pci_dsa.h"
 #include "vfio_pci_util.h"
 
 #define MAX_VECTORS	64
@@ -46,48 +45,6 @@
 #define IRQ_INFO_MINSZ	(offsetof(struct vfio_irq_info, count) + sizeof(__u32))
 
 static const char * const index_name[NUM_IRQS] = { "INTx", "MSI", "MSI-X", "ERR", "REQ" };
-
-/* Intel DSA: BAR0 registers, BAR2 portals (DSA architecture specification) */
-#define DSA_GENCAP		0x10
-#define  DSA_GENCAP_CMD_CAP	_BITULL(4)
-#define DSA_WQCAP		0x20
-#define  DSA_WQCAP_DEDICATED	_BITULL(49)
-#define DSA_GRPCAP		0x30
-#define DSA_ENGCAP		0x38
-#define DSA_TABLE_OFFSET	0x60
-#define DSA_GENCTRL		0x88
-#define  DSA_GENCTRL_SOFTERR	_BITUL(0)
-#define DSA_GENSTS		0x90
-#define  DSA_GENSTS_ENABLED	1
-#define DSA_INTCAUSE		0x98
-#define  DSA_INTC_CMD		_BITUL(1)
-#define DSA_CMD			0xa0
-#define  DSA_CMD_SHIFT		20
-#define  DSA_CMD_INT_REQ	_BITUL(31)
-#define DSA_CMDSTS		0xa8
-#define  DSA_CMDSTS_ACTIVE	_BITUL(31)
-#define DSA_CMDCAP		0xb0
-#define DSA_TABLE_UNIT		0x100
-#define DSA_GRPCFG_SIZE		64
-#define DSA_GRPCFG_WQS		0
-#define DSA_GRPCFG_ENGINES	32
-#define DSA_WQCFG_DEDICATED	_BITUL(0)
-#define DSA_WQCFG_PRIO_SHIFT	4
-#define DSA_WQCFG_PRIV		_BITUL(29)
-#define DSA_WQCFG_STATE_SHIFT	30
-#define DSA_PORTAL_SIZE		0x1000
-#define DSA_PORTALS_PER_WQ	4	/* the first is unlimited, MSI-X */
-#define DSA_DESC_FLAG_RCI	0x10
-#define DSA_DESC_INT_HANDLE	36
-#define DSA_OP_NOOP		0
-
-enum {
-	DSA_CMD_ENABLE_DEVICE = 1,
-	DSA_CMD_DRAIN_ALL = 3,
-	DSA_CMD_RESET_DEVICE = 5,
-	DSA_CMD_ENABLE_WQ = 6,
-	DSA_CMD_REQUEST_INT_HANDLE = 13,
-};
 
 /* e1000e (82574L): BAR0 interrupt registers */
 #define E1000_ICR		0xc0	/* cause; read clears it unless MSI-X */
@@ -125,157 +82,38 @@ struct testdev {
 	int nefd;
 	bool prepared;
 	/* DSA */
-	__u8 *portal;
+	struct dsa dsa;
 	__u16 handle[MAX_VECTORS];
 };
 
 /* DSA */
 
-static __u64 dsa_read64(struct testdev *t, __u64 off)
-{
-	return vfio_pci_read64(&t->dev, 0, off);
-}
-
-static void dsa_write32(struct testdev *t, __u64 off, __u32 val)
-{
-	vfio_pci_write32(&t->dev, 0, off, val);
-}
-
-/* Run a command; returns its CMDSTS error (0: success) or -ETIMEDOUT. */
-static int dsa_cmd(struct testdev *t, unsigned int cmd, __u32 operand, bool int_req,
-		   __u16 *result)
-{
-	__u32 sts = DSA_CMDSTS_ACTIVE;
-	int i;
-
-	dsa_write32(t, DSA_CMD, cmd << DSA_CMD_SHIFT | operand | (int_req ? DSA_CMD_INT_REQ : 0));
-	for (i = 0; i < 1000 && (sts & DSA_CMDSTS_ACTIVE); i++) {
-		sts = vfio_pci_read32(&t->dev, 0, DSA_CMDSTS);
-		if (sts & DSA_CMDSTS_ACTIVE)
-			sleep_ms(1);
-	}
-	if (sts & DSA_CMDSTS_ACTIVE)
-		return -ETIMEDOUT;
-	if (result)
-		*result = sts >> 8;
-	return sts & 0xff;
-}
-
-static bool cpu_has_movdir64b(void)
-{
-	unsigned int a, b, c, d;
-
-	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1U << 28));
-}
-
-/* MOVDIR64B (%rdx), %rax: one 64-byte direct store to a portal. */
-static void movdir64b(void *dst, const void *src)
-{
-	asm volatile(".byte 0x66, 0x0f, 0x38, 0xf8, 0x02"
-		     : : "a" (dst), "d" (src) : "memory");
-}
-
 /*
- * Group 0 with engine 0 and WQ 0, dedicated, privileged, no PASID; device
- * and WQ enabled; an interrupt handle for each MSI-X vector when the
- * device wants them requested; BAR2 mapped for the WQ's MSI-X portal.
+ * WQ 0 of at most 32 descriptors (vfio_pci_dsa.c) and an interrupt handle
+ * for each MSI-X vector.
  */
 static int dsa_prepare(struct testdev *t)
 {
-	__u64 gencap, wqcap, offsets, grpcfg, wqcfg;
-	unsigned int size, v;
-	__u8 *bar2;
+	unsigned int v;
 	int err;
 
-	if (!cpu_has_movdir64b()) {
-		vfio_log("the CPU has no MOVDIR64B");
-		return -EOPNOTSUPP;
-	}
-	err = vfio_pci_enable_command(&t->dev, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	if (err)
-		return err;
-	err = dsa_cmd(t, DSA_CMD_RESET_DEVICE, 0, false, NULL);
-	if (err) {
-		vfio_log("DSA reset: CMDSTS error %d", err);
-		return -EIO;
-	}
-
-	gencap = dsa_read64(t, DSA_GENCAP);
-	wqcap = dsa_read64(t, DSA_WQCAP);
-	offsets = dsa_read64(t, DSA_TABLE_OFFSET);
-	if (!(wqcap & DSA_WQCAP_DEDICATED) || !((wqcap >> 16) & 0xff) ||
-	    !(dsa_read64(t, DSA_GRPCAP) & 0xff) || !(dsa_read64(t, DSA_ENGCAP) & 0xff)) {
-		vfio_log("DSA: no dedicated WQ, group or engine (WQCAP %#llx)",
-			 (unsigned long long)wqcap);
-		return -ENODEV;
-	}
-	grpcfg = (offsets & 0xffff) * DSA_TABLE_UNIT;
-	wqcfg = ((offsets >> 16) & 0xffff) * DSA_TABLE_UNIT;
-	size = wqcap & 0xffff;
-	if (size > 32)
-		size = 32;
-
-	/* Software errors interrupt vector 0: a stray one would be seen. */
-	dsa_write32(t, DSA_GENCTRL, DSA_GENCTRL_SOFTERR);
-	dsa_write32(t, grpcfg + DSA_GRPCFG_WQS, 1);
-	dsa_write32(t, grpcfg + DSA_GRPCFG_ENGINES, 1);
-	dsa_write32(t, wqcfg + 0, size);
-	dsa_write32(t, wqcfg + 8, DSA_WQCFG_DEDICATED | 1U << DSA_WQCFG_PRIO_SHIFT |
-		    DSA_WQCFG_PRIV);
-	/* Max transfer 64 KiB, max batch 32: unused by NOOPs, but valid. */
-	dsa_write32(t, wqcfg + 12, 16 | 5 << 5);
-
-	err = dsa_cmd(t, DSA_CMD_ENABLE_DEVICE, 0, false, NULL);
-	if (!err)
-		err = dsa_cmd(t, DSA_CMD_ENABLE_WQ, 0, false, NULL);
-	if (err) {
-		vfio_log("DSA: enabling the device and WQ 0: CMDSTS error %#x", err);
-		return -EIO;
-	}
-	if ((dsa_read64(t, DSA_GENSTS) & 3) != DSA_GENSTS_ENABLED ||
-	    vfio_pci_read32(&t->dev, 0, wqcfg + 24) >> DSA_WQCFG_STATE_SHIFT != 1) {
-		vfio_log("DSA: device or WQ 0 not enabled");
-		return -EIO;
-	}
-
-	for (v = 0; v < t->count[MSIX]; v++) {
-		__u16 handle = v;
-
-		if ((gencap & DSA_GENCAP_CMD_CAP) &&
-		    (dsa_read64(t, DSA_CMDCAP) & (1U << DSA_CMD_REQUEST_INT_HANDLE))) {
-			err = dsa_cmd(t, DSA_CMD_REQUEST_INT_HANDLE, v, false, &handle);
-			if (err) {
-				vfio_log("DSA: REQUEST_INT_HANDLE %u: CMDSTS error %#x", v, err);
-				return -EIO;
-			}
-		}
-		t->handle[v] = handle;
-	}
-
-	bar2 = vfio_pci_mmap_bar(&t->dev, 2);
-	if (!bar2)
-		return -ENOMEM;
-	t->portal = bar2 + 0 * DSA_PORTALS_PER_WQ * DSA_PORTAL_SIZE;
-	return 0;
+	err = dsa_init(&t->dsa, &t->dev, 32);
+	for (v = 0; !err && v < t->count[MSIX]; v++)
+		err = dsa_int_handle(&t->dsa, v, &t->handle[v]);
+	return err;
 }
 
 /* Submit a NOOP to WQ 0; with @rci, its completion interrupts vector @v. */
-static void dsa_noop(struct testdev *t, bool rci, unsigned int v)
+static void noop(struct testdev *t, bool rci, unsigned int v)
 {
-	__u64 desc[8] = { 0 };
-	__u32 dw1 = DSA_OP_NOOP << 24 | (rci ? DSA_DESC_FLAG_RCI : 0);
-
-	memcpy((__u8 *)desc + 4, &dw1, sizeof(dw1));
-	if (rci)
-		memcpy((__u8 *)desc + DSA_DESC_INT_HANDLE, &t->handle[v], sizeof(t->handle[v]));
-	movdir64b(t->portal, desc);
+	dsa_noop(&t->dsa, rci ? DSA_DESC_FLAG_RCI : 0, rci ? t->handle[v] : 0, 0);
 }
 
 static int dsa_fire(struct testdev *t, int v)
 {
 	if (v < 0 || (unsigned int)v >= t->count[MSIX])
 		return -EINVAL;
-	dsa_noop(t, true, v);
+	noop(t, true, v);
 	return 0;
 }
 
@@ -319,8 +157,8 @@ static int e1000e_fire(struct testdev *t, int v)
 
 static const struct model dsa_model = {
 	.name = "intel-dsa",
-	.vendor = 0x8086,
-	.device = 0x0b25,
+	.vendor = DSA_VENDOR,
+	.device = DSA_DEVICE,
 	.msix = true,
 	.denylisted = true,
 	.prepare = dsa_prepare,
@@ -1192,21 +1030,21 @@ TEST_F_TIMEOUT(dsa, completion_interrupts, 120)
 	ASSERT_EQ(0, enable_all(t, MSIX));
 
 	for (v = 0; v < n; v++) {
-		dsa_noop(t, true, v);
+		noop(t, true, v);
 		check_only(_metadata, "NOOP with RCI", t->efd, n, v, 1);
 	}
 
 	/* In order: when the last one interrupts, the others are done. */
-	dsa_noop(t, false, 1);
-	dsa_noop(t, false, 2);
-	dsa_noop(t, true, 1);
+	noop(t, false, 1);
+	noop(t, false, 2);
+	noop(t, true, 1);
 	check_only(_metadata, "NOOPs without RCI", t->efd, n, 1, 1);
 
-	EXPECT_EQ(0, dsa_cmd(t, DSA_CMD_DRAIN_ALL, 0, true, NULL));
+	EXPECT_EQ(0, dsa_cmd(&t->dsa, DSA_CMD_DRAIN_ALL, 0, true, NULL));
 	check_only(_metadata, "command with int_req", t->efd, n, 0, 1);
 	cause = vfio_pci_read32(&t->dev, 0, DSA_INTCAUSE);
 	EXPECT_EQ(DSA_INTC_CMD, cause);
-	dsa_write32(t, DSA_INTCAUSE, cause);
+	dsa_write32(&t->dsa, DSA_INTCAUSE, cause);
 	EXPECT_EQ(0, vfio_pci_read32(&t->dev, 0, DSA_INTCAUSE));
 
 	EXPECT_EQ(0, vfio_disable_index(&t->dev, MSIX));

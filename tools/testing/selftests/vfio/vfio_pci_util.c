@@ -490,6 +490,30 @@ int vfio_pci_enable_command(struct vfio_pci_dev *dev, __u16 bits)
 	return vfio_pci_cfg_write(dev, PCI_COMMAND, &cmd, sizeof(cmd));
 }
 
+int vfio_dma_map(struct vfio_pci_dev *dev, void *vaddr, __u64 iova, __u64 size)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (__u64)(unsigned long)vaddr,
+		.iova = iova,
+		.size = size,
+	};
+
+	return ioctl(dev->container, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0;
+}
+
+int vfio_dma_unmap(struct vfio_pci_dev *dev, __u64 iova, __u64 size)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = iova,
+		.size = size,
+	};
+
+	return ioctl(dev->container, VFIO_IOMMU_UNMAP_DMA, &unmap) ? -errno : 0;
+}
+
 int vfio_irq_info(struct vfio_pci_dev *dev, __u32 index, struct vfio_irq_info *info)
 {
 	memset(info, 0, sizeof(*info));

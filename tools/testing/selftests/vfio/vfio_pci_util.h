@@ -67,6 +67,13 @@ void *vfio_pci_mmap_bar(struct vfio_pci_dev *dev, int bar);
 /* Set bits in the command register (memory decoding, bus master). */
 int vfio_pci_enable_command(struct vfio_pci_dev *dev, __u16 bits);
 
+/*
+ * VFIO_IOMMU_MAP_DMA of @size bytes at @vaddr (page aligned) to @iova, read
+ * and write, in the device's container; and its unmap.  0 or -errno.
+ */
+int vfio_dma_map(struct vfio_pci_dev *dev, void *vaddr, __u64 iova, __u64 size);
+int vfio_dma_unmap(struct vfio_pci_dev *dev, __u64 iova, __u64 size);
+
 /* VFIO_DEVICE_GET_IRQ_INFO; 0 or -errno. */
 int vfio_irq_info(struct vfio_pci_dev *dev, __u32 index, struct vfio_irq_info *info);
 /*

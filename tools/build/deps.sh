@@ -25,6 +25,8 @@ packages=(
 	accel-config mdevctl pciutils procps util-linux coreutils
 	# The initramfs that boots Debian's kernel (debian-linux.sh).
 	busybox-static
+	# Backtraces of a QEMU that crashed in a test (run-vm).
+	gdb
 )
 
 src_list=/etc/apt/sources.list.d/idxd-vdev-src.sources

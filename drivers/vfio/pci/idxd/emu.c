@@ -84,6 +84,8 @@ static unsigned int msix_entry(unsigned int vector, unsigned int dword)
 	       4 * dword;
 }
 
+static void wq_set_state(struct idxd_vdev *v, unsigned int vwq, bool enabled);
+
 /* Config space: a DSA root complex integrated endpoint */
 static void idxd_vdev_cfg_init(struct idxd_vdev *v)
 {
@@ -269,7 +271,8 @@ static void idxd_vdev_regs_init(struct idxd_vdev *v)
 		idxd_vdev_w32(v, msix_entry(i, 3), PCI_MSIX_ENTRY_CTRL_MASKBIT);
 
 	atomic_set(&v->intcause, 0);
-	v->wq_enabled = 0;
+	for (i = 0; i < v->nwqs; i++)
+		wq_set_state(v, i, false);
 	if (v->lost)
 		idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET, IDXD_DEVICE_STATE_HALT);
 }
@@ -322,6 +325,12 @@ void idxd_vdev_emu_reset(struct idxd_vdev *v)
 	lockdep_assert_held(&v->lock);
 	idxd_vdev_quiesce(v);
 	idxd_vdev_irq_revoke_all(v);
+	/* Errors of descriptors from before the reset are not the guest's */
+	spin_lock(&v->err_lock);
+	v->err.valid = 0;
+	v->err_overflow = false;
+	clear_bit(IDXD_VDEV_EV_SWERR, &v->events);
+	spin_unlock(&v->err_lock);
 
 	memcpy(bar, &v->cfg[PCI_BASE_ADDRESS_0], sizeof(bar));
 	line = v->cfg[PCI_INTERRUPT_LINE];
@@ -396,17 +405,87 @@ static bool idxd_vdev_enabled(struct idxd_vdev *v)
 	       IDXD_DEVICE_STATE_ENABLED;
 }
 
+/**
+ * idxd_vdev_zap_portals() - make the user's mappings of a WQ's portals fault
+ * @v: the vdev
+ * @vwq: the virtual WQ
+ *
+ * The next access maps what the WQ's state calls for: see idxd_vdev_fault().
+ */
+void idxd_vdev_zap_portals(struct idxd_vdev *v, unsigned int vwq)
+{
+	u64 bar2 = IDXD_VDEV_OFFSET(VFIO_PCI_BAR2_REGION_INDEX);
+
+	unmap_mapping_range(v->vdev.inode->i_mapping,
+			    bar2 + vwq * IDXD_VDEV_WQ_PORTALS_SIZE,
+			    IDXD_VDEV_WQ_PORTALS_SIZE, true);
+}
+
+/*
+ * A disabled WQ takes no descriptors: while the guest has it disabled its
+ * portals map the sink page, so that the host WQ, which stays enabled,
+ * never sees them.
+ */
 static void wq_set_state(struct idxd_vdev *v, unsigned int vwq, bool enabled)
 {
 	u32 d6 = idxd_vdev_r32(v, wqcfg(vwq, 6)) & ~IDXD_VDEV_WQCFG6_STATE;
+	bool was = test_bit(vwq, &v->wq_enabled);
 
-	if (enabled) {
-		set_bit(vwq, &v->wq_enabled);
+	if (enabled)
 		d6 |= FIELD_PREP(IDXD_VDEV_WQCFG6_STATE, 1);
-	} else {
-		clear_bit(vwq, &v->wq_enabled);
-	}
 	idxd_vdev_w32(v, wqcfg(vwq, 6), d6);
+	if (was == enabled)
+		return;
+
+	mutex_lock(&v->map_lock);
+	if (enabled)
+		set_bit(vwq, &v->wq_enabled);
+	else
+		clear_bit(vwq, &v->wq_enabled);
+	mutex_unlock(&v->map_lock);
+	idxd_vdev_zap_portals(v, vwq);
+}
+
+/**
+ * idxd_vdev_swerr() - a software error of the vdev's descriptors
+ * @v: the vdev, its lock held
+ * @err: the host's error, its WQ index the virtual WQ's
+ * @overflow: errors were lost after @err
+ *
+ * The virtual SWERR takes it unless it holds an error the guest has not
+ * cleared, which sets its overflow bit instead.  The PASID and privilege
+ * reported are the guest's, from the virtual WQCFG, never the host's.
+ * Vector 0 interrupts if the guest enabled software error interrupts.
+ */
+void idxd_vdev_swerr(struct idxd_vdev *v, union sw_err_reg *err,
+		     bool overflow)
+{
+	unsigned int off = IDXD_VDEV_SWERR_OFFSET, i;
+	u64 cur = idxd_vdev_r64(v, off);
+	u32 d2;
+
+	lockdep_assert_held(&v->lock);
+	if (cur & IDXD_SWERR_VALID) {
+		idxd_vdev_w64(v, off, cur | IDXD_SWERR_OVERFLOW);
+	} else {
+		d2 = 0;
+		if (err->wq_idx < v->nwqs)
+			d2 = idxd_vdev_r32(v, wqcfg(err->wq_idx, 2));
+		err->pasid = 0;
+		err->priv = 0;
+		if (d2 & IDXD_VDEV_WQCFG2_PASID_EN) {
+			err->pasid = FIELD_GET(IDXD_VDEV_WQCFG2_PASID, d2);
+			err->priv = !!(d2 & IDXD_VDEV_WQCFG2_PRIV);
+		}
+		err->overflow = overflow;
+		err->rsvd5 = 0;
+		for (i = 0; i < 4; i++)
+			idxd_vdev_w64(v, off + 8 * i, err->bits[i]);
+	}
+	dev_dbg_ratelimited(&v->vdev.device, "software error %#x on WQ %u\n",
+			    err->error, err->wq_idx);
+	if (idxd_vdev_r32(v, IDXD_GENCTRL_OFFSET) & IDXD_VDEV_GENCTRL_SOFTERR)
+		idxd_vdev_irq_raise(v, IDXD_INTC_ERR);
 }
 
 /* The WQs a bitmap operand names: bits 15:0 of the set in bits 19:16 */
@@ -746,16 +825,17 @@ ssize_t idxd_vdev_bar0_rw(struct idxd_vdev *v, char __user *buf, size_t count,
  */
 void idxd_vdev_wq_gone(struct idxd_vdev *v, unsigned int vwq)
 {
-	u64 bar2 = IDXD_VDEV_OFFSET(VFIO_PCI_BAR2_REGION_INDEX);
+	unsigned int i;
 
 	lockdep_assert_held(&v->lock);
+	mutex_lock(&v->map_lock);
 	set_bit(vwq, &v->gone);
+	mutex_unlock(&v->map_lock);
 	WRITE_ONCE(v->lost, true);
-	unmap_mapping_range(v->vdev.inode->i_mapping,
-			    bar2 + vwq * IDXD_VDEV_WQ_PORTALS_SIZE,
-			    IDXD_VDEV_WQ_PORTALS_SIZE, true);
+	for (i = 0; i < v->nwqs; i++)
+		wq_set_state(v, i, false);
+	idxd_vdev_zap_portals(v, vwq);
 
-	v->wq_enabled = 0;
 	idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET, IDXD_DEVICE_STATE_HALT);
 	if (idxd_vdev_r32(v, IDXD_GENCTRL_OFFSET) & IDXD_VDEV_GENCTRL_HALT)
 		idxd_vdev_irq_raise(v, IDXD_INTC_HALT_STATE);

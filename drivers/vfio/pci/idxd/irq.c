@@ -20,9 +20,19 @@
  * mask bit with disable_irq()/enable_irq() on a lazy-disable-free
  * interrupt, so that a masked entry latches its message in hardware.
  *
+ * When the index comes back and a vector gets another entry than the one
+ * whose handle the guest held, the handle is revoked: vector 0 interrupts
+ * with INTCAUSE's handle revoked bit and the guest asks for its handles
+ * again, as after a host reset of a device.  Host software errors of the
+ * vdev's descriptors reach the virtual SWERR and vector 0 the same way,
+ * through the vdev's event work.
+ *
  * Locking: the backend's operations run under the frontend's lock, which
  * nests inside the vdev's lock; they read the guest's mask bits with
- * atomic bit operations.
+ * atomic bit operations.  The host's error handler runs under the DSA's
+ * dev_lock and only takes the vdev's err_lock; everything it and the
+ * backend have to tell the guest is passed to the event work, which takes
+ * the vdev's lock.
  */
 
 #include <linux/eventfd.h>
@@ -76,6 +86,20 @@ static int idxd_vdev_be_request(struct vfio_pci_irq_backend *be,
 		hv->allocated = true;
 		/* Masking must reach the entry at once, not on the next message */
 		irq_set_status_flags(hv->ims.map.virq, IRQ_DISABLE_UNLAZY);
+		/*
+		 * The guest still holds the handle of the entry the vector had
+		 * before its index was disabled.  The same entry keeps it
+		 * valid; another one revokes it, which the guest learns
+		 * through vector 0 and answers by asking for its handles again.
+		 */
+		if (test_and_clear_bit(n, &v->revoked)) {
+			if (v->revoked_handle[n] == hv->ims.handle) {
+				WRITE_ONCE(hv->granted, true);
+			} else {
+				set_bit(IDXD_VDEV_EV_REVOKED, &v->events);
+				schedule_work(&v->event_work);
+			}
+		}
 	}
 
 	masked = test_bit(n, &v->guest_masked);
@@ -120,7 +144,9 @@ static void idxd_vdev_be_disable(struct vfio_pci_irq_backend *be)
 			continue;
 		WARN_ON_ONCE(hv->requested);
 		if (hv->granted) {
-			atomic_or(IDXD_INTC_INT_HANDLE_REVOKED, &v->intcause);
+			/* Revoked if the vector comes back on another entry */
+			v->revoked_handle[n] = hv->ims.handle;
+			set_bit(n, &v->revoked);
 			WRITE_ONCE(hv->granted, false);
 		}
 		idxd_wq_ims_free(idxd_vdev_host_wq(v, n - 1), &hv->ims);
@@ -324,5 +350,74 @@ void idxd_vdev_irq_revoke_all(struct idxd_vdev *v)
 	vfio_pci_irq_lock(&v->irq);
 	for (n = 1; n < idxd_vdev_nvec(v); n++)
 		WRITE_ONCE(v->vecs[n].granted, false);
+	v->revoked = 0;
+	clear_bit(IDXD_VDEV_EV_REVOKED, &v->events);
 	vfio_pci_irq_unlock(&v->irq);
+}
+
+/**
+ * idxd_vdev_wq_err() - a software error of a host WQ of a vdev
+ * @wq: the host WQ
+ * @err: the error, in the layout of SWERR
+ * @data: the vdev
+ *
+ * The host's error handler for the vdev's WQs (idxd_wq_set_err_handler()),
+ * called in the misc interrupt thread under the DSA's dev_lock.  The error
+ * is kept, its WQ index made the virtual WQ's, until idxd_vdev_event_work()
+ * puts it into the virtual SWERR; errors that come while one is kept are
+ * counted as an overflow, as SWERR does.
+ */
+void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
+		      void *data)
+{
+	struct idxd_vdev *v = data;
+	unsigned int vwq;
+
+	for (vwq = 0; vwq < v->nwqs; vwq++)
+		if (v->wqs[vwq] && v->wqs[vwq]->wq == wq)
+			break;
+	if (WARN_ON_ONCE(vwq == v->nwqs))
+		return;
+
+	spin_lock(&v->err_lock);
+	if (v->err.valid) {
+		v->err_overflow = true;
+	} else {
+		v->err = *err;
+		v->err.valid = 1;
+		v->err.wq_idx = vwq;
+	}
+	spin_unlock(&v->err_lock);
+	set_bit(IDXD_VDEV_EV_SWERR, &v->events);
+	schedule_work(&v->event_work);
+}
+
+/**
+ * idxd_vdev_event_work() - deliver host events to the virtual device
+ * @work: &idxd_vdev.event_work
+ *
+ * Host software errors go into the virtual SWERR and interrupt through
+ * vector 0 if the guest enabled software error interrupts; a revoked
+ * interrupt handle always interrupts through vector 0.
+ */
+void idxd_vdev_event_work(struct work_struct *work)
+{
+	struct idxd_vdev *v = container_of(work, struct idxd_vdev, event_work);
+	union sw_err_reg err;
+	bool overflow;
+
+	mutex_lock(&v->lock);
+	if (test_and_clear_bit(IDXD_VDEV_EV_SWERR, &v->events)) {
+		spin_lock(&v->err_lock);
+		err = v->err;
+		overflow = v->err_overflow;
+		v->err.valid = 0;
+		v->err_overflow = false;
+		spin_unlock(&v->err_lock);
+		if (err.valid)
+			idxd_vdev_swerr(v, &err, overflow);
+	}
+	if (test_and_clear_bit(IDXD_VDEV_EV_REVOKED, &v->events))
+		idxd_vdev_irq_raise(v, IDXD_INTC_INT_HANDLE_REVOKED);
+	mutex_unlock(&v->lock);
 }

@@ -111,6 +111,7 @@ static int idxd_vdev_claim(struct idxd_vdev *v)
 		vw->vdev = v;
 		vw->vwq = n;
 		v->wqs[n++] = vw;
+		idxd_wq_set_err_handler(vw->wq, idxd_vdev_wq_err, v);
 		if (n == v->nwqs)
 			break;
 	}
@@ -125,6 +126,10 @@ static void idxd_vdev_unclaim(struct idxd_vdev *v)
 	unsigned int i;
 
 	mutex_lock(&idxd_vdev_pool_lock);
+	/* No error handler runs once they are gone (an unbound WQ has none) */
+	for (i = 0; i < IDXD_VDEV_MAX_WQS; i++)
+		if (v->wqs[i] && !v->wqs[i]->unbound)
+			idxd_wq_set_err_handler(v->wqs[i]->wq, NULL, NULL);
 	for (i = 0; i < IDXD_VDEV_MAX_WQS; i++) {
 		struct idxd_vdev_wq *vw = v->wqs[i];
 
@@ -153,7 +158,13 @@ static int idxd_vdev_init_dev(struct vfio_device *vdev)
 	struct idxd_vdev *v = to_idxd_vdev(vdev);
 	struct mdev_device *mdev = to_mdev_device(vdev->dev);
 
+	v->sink = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!v->sink)
+		return -ENOMEM;
 	mutex_init(&v->lock);
+	mutex_init(&v->map_lock);
+	spin_lock_init(&v->err_lock);
+	INIT_WORK(&v->event_work, idxd_vdev_event_work);
 	v->parent = to_parent(mdev->type);
 	v->idxd = v->parent->idxd;
 	v->nwqs = to_type(mdev->type)->nwqs;
@@ -166,7 +177,10 @@ static void idxd_vdev_release_dev(struct vfio_device *vdev)
 {
 	struct idxd_vdev *v = to_idxd_vdev(vdev);
 
+	cancel_work_sync(&v->event_work);
 	vfio_pci_irq_release(&v->irq);
+	__free_page(v->sink);
+	mutex_destroy(&v->map_lock);
 	mutex_destroy(&v->lock);
 }
 
@@ -193,6 +207,7 @@ static void idxd_vdev_close(struct vfio_device *vdev)
 
 	/* The host entries go with the index, then the descriptors */
 	vfio_pci_irq_close(&v->irq);
+	cancel_work_sync(&v->event_work);
 	mutex_lock(&v->lock);
 	idxd_vdev_emu_reset(v);
 	v->open = false;
@@ -262,6 +277,32 @@ static bool idxd_vdev_portal_page(struct idxd_vdev *v, u64 off,
 	return true;
 }
 
+/*
+ * A portal page maps the host WQ's portal while the guest has the WQ
+ * enabled, the sink page otherwise; wq_set_state() zaps the mappings when
+ * that changes.
+ */
+static vm_fault_t idxd_vdev_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct idxd_vdev *v = vma->vm_private_data;
+	u64 off = ((u64)vmf->pgoff << PAGE_SHIFT) & VFIO_PCI_OFFSET_MASK;
+	unsigned long pfn;
+	vm_fault_t ret;
+
+	mutex_lock(&v->map_lock);
+	if (!idxd_vdev_portal_page(v, off, &pfn) ||
+	    !test_bit(off / IDXD_VDEV_WQ_PORTALS_SIZE, &v->wq_enabled))
+		pfn = page_to_pfn(v->sink);
+	ret = vmf_insert_pfn(vma, vmf->address, pfn);
+	mutex_unlock(&v->map_lock);
+	return ret;
+}
+
+static const struct vm_operations_struct idxd_vdev_vm_ops = {
+	.fault = idxd_vdev_fault,
+};
+
 static int idxd_vdev_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 {
 	struct idxd_vdev *v = to_idxd_vdev(vdev);
@@ -279,11 +320,8 @@ static int idxd_vdev_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 		return -EINVAL;
 	}
 
-	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
-	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-
 	mutex_lock(&v->lock);
-	for (i = 0; i < len && !rc; i += PAGE_SIZE) {
+	for (i = 0; i < len; i += PAGE_SIZE) {
 		if (!idxd_vdev_portal_page(v, off + i, &pfn)) {
 			dev_dbg_ratelimited(vdev->dev,
 					    "BAR2 page %#llx is not mappable\n",
@@ -291,11 +329,16 @@ static int idxd_vdev_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 			rc = -EINVAL;
 			break;
 		}
-		rc = io_remap_pfn_range(vma, vma->vm_start + i, pfn, PAGE_SIZE,
-					vma->vm_page_prot);
 	}
 	mutex_unlock(&v->lock);
-	return rc;
+	if (rc)
+		return rc;
+
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	vma->vm_private_data = v;
+	vma->vm_ops = &idxd_vdev_vm_ops;
+	return 0;
 }
 
 static int idxd_vdev_get_region_info(struct idxd_vdev *v,
@@ -501,6 +544,7 @@ static void idxd_vdev_mdev_remove(struct mdev_device *mdev)
 	/* Waits until the user lets go, asking through REQ */
 	vfio_unregister_group_dev(&v->vdev);
 	idxd_vdev_unclaim(v);
+	cancel_work_sync(&v->event_work);
 	iommu_free_global_pasid(v->pasid);
 	vfio_put_device(&v->vdev);
 }

@@ -12,10 +12,12 @@
 #include <linux/mdev.h>
 #include <linux/mutex.h>
 #include <linux/pci_regs.h>
+#include <linux/spinlock.h>
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
 #include <linux/vfio_pci_irq.h>
 #include <linux/unaligned.h>
+#include <linux/workqueue.h>
 #include "idxd.h"
 #include "registers.h"
 
@@ -120,8 +122,7 @@ struct idxd_vdev_parent {
  * @granted: the guest got @ims.handle through REQUEST_INT_HANDLE
  * @name: the interrupt's name in /proc/interrupts
  *
- * Protected by the frontend's lock (vfio_pci_irq_lock()); @granted is
- * changed under the vdev's lock as well, so either lock reads it.
+ * Protected by the frontend's lock (vfio_pci_irq_lock()).
  */
 struct idxd_vdev_vec {
 	struct idxd_ims_irq	ims;
@@ -158,6 +159,22 @@ struct idxd_vdev_vec {
  *	  @lock, read without it.
  * @wq_enabled: virtual WQs the guest enabled (under @lock)
  * @open: the device is open (under @lock)
+ * @map_lock: serialises the choice of what a BAR2 page maps (the portal or
+ *	      @sink) with changes of @wq_enabled and @gone; nests inside
+ *	      @lock and inside the mm's mmap_lock
+ * @sink: the page a virtual WQ's portals map while the guest has the WQ
+ *	  disabled: its descriptors go nowhere, as on the device
+ * @err_lock: protects @err and @err_overflow; taken in the host's misc
+ *	      interrupt thread under the DSA's dev_lock
+ * @err: the first host software error of the vdev's WQs not yet in the
+ *	 virtual SWERR; .valid is set while there is one
+ * @err_overflow: errors were lost after @err
+ * @revoked: vectors 1..N whose host entry went while the guest held its
+ *	     handle (under the frontend's lock)
+ * @revoked_handle: the handle the guest held for each of @revoked
+ * @events: IDXD_VDEV_EV_* bits for @event_work (atomic)
+ * @event_work: delivers host software errors and handle revocations to
+ *		the virtual device under @lock
  */
 struct idxd_vdev {
 	struct vfio_device		vdev;
@@ -181,7 +198,22 @@ struct idxd_vdev {
 	bool				lost;
 	unsigned long			wq_enabled;
 	bool				open;
+
+	struct mutex			map_lock; /* see above */
+	struct page			*sink;
+
+	spinlock_t			err_lock; /* see above */
+	union sw_err_reg		err;
+	bool				err_overflow;
+	unsigned long			revoked;
+	u16				revoked_handle[IDXD_VDEV_MAX_VECS];
+	unsigned long			events;
+	struct work_struct		event_work;
 };
+
+/* @events of &struct idxd_vdev */
+#define IDXD_VDEV_EV_SWERR		0
+#define IDXD_VDEV_EV_REVOKED		1
 
 static inline struct idxd_vdev *to_idxd_vdev(struct vfio_device *vdev)
 {
@@ -229,6 +261,9 @@ ssize_t idxd_vdev_bar0_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 			  loff_t pos, bool write);
 void idxd_vdev_wq_gone(struct idxd_vdev *v, unsigned int vwq);
 void idxd_vdev_quiesce(struct idxd_vdev *v);
+void idxd_vdev_swerr(struct idxd_vdev *v, union sw_err_reg *err,
+		     bool overflow);
+void idxd_vdev_zap_portals(struct idxd_vdev *v, unsigned int vwq);
 
 /* irq.c: vector 0 and the IMS backend of vectors 1..N */
 extern const struct vfio_pci_irq_ops idxd_vdev_irq_ops;
@@ -238,5 +273,8 @@ void idxd_vdev_irq_sync_mask(struct idxd_vdev *v, unsigned int vector);
 int idxd_vdev_irq_handle(struct idxd_vdev *v, unsigned int vector, u16 *handle);
 int idxd_vdev_irq_release_handle(struct idxd_vdev *v, u16 handle);
 void idxd_vdev_irq_revoke_all(struct idxd_vdev *v);
+void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
+		      void *data);
+void idxd_vdev_event_work(struct work_struct *work);
 
 #endif /* IDXD_VDEV_H */

@@ -25,10 +25,12 @@
 #define REG_CMD			0xa0
 #define REG_CMDSTS		0xa8
 #define REG_CMDCAP		0xb0
+#define REG_SWERR		0xc0
 #define REG_WQCFG		0x500
 #define REG_MSIX_TABLE		0x1000
 #define REG_MSIX_PBA		0x1800
 
+#define INTC_ERR		0x1
 #define INTC_CMD		0x2
 #define INTC_HALT		0x10
 #define INTC_REVOKED		0x80000000u
@@ -92,6 +94,8 @@ uint32_t vdev_cmd(struct vdev *v, unsigned int cmd, uint32_t operand,
 		  int int_req);
 void vdev_unmask(struct vdev *v, unsigned int vector, int unmask);
 int vdev_map_portals(struct vdev *v);
+void vdev_submit(struct vdev *v, unsigned int vwq, uint8_t opcode,
+		 uint32_t flags, uint16_t handle);
 void vdev_submit_noop(struct vdev *v, unsigned int vwq, uint16_t handle);
 uint64_t eventfd_wait(int efd, int timeout_ms);
 

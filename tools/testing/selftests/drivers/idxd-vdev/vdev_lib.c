@@ -432,8 +432,9 @@ static void movdir64b(void *dst, const void *src)
 		     : : "a" (dst), "d" (src) : "memory");
 }
 
-/* A NOOP with a completion interrupt request, no completion record */
-void vdev_submit_noop(struct vdev *v, unsigned int vwq, uint16_t handle)
+/* A descriptor of @opcode and @flags, no completion record */
+void vdev_submit(struct vdev *v, unsigned int vwq, uint8_t opcode,
+		 uint32_t flags, uint16_t handle)
 {
 	static uint32_t *desc;
 	char *portal = (char *)v->portals + vwq * PORTAL_PAGES_PER_WQ * 4096;
@@ -443,10 +444,16 @@ void vdev_submit_noop(struct vdev *v, unsigned int vwq, uint16_t handle)
 	if (!desc)
 		return;
 	memset(desc, 0, 64);
-	desc[1] = (0u << 24) | 0x10;	/* opcode NOOP, flags RCI */
+	desc[1] = ((uint32_t)opcode << 24) | (flags & 0xffffff);
 	desc[9] = handle;		/* int_handle at byte 36 */
 	__sync_synchronize();
 	movdir64b(portal, desc);
+}
+
+/* A NOOP with a completion interrupt request (RCI), no completion record */
+void vdev_submit_noop(struct vdev *v, unsigned int vwq, uint16_t handle)
+{
+	vdev_submit(v, vwq, 0, 0x10, handle);
 }
 
 /* Wait up to @timeout_ms for @efd; returns its counter, 0 if silent */

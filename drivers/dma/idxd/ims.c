@@ -272,3 +272,24 @@ phys_addr_t idxd_wq_ims_portal(struct idxd_wq *wq, enum idxd_portal_prot prot)
 	       idxd_get_wq_portal_full_offset(wq->id, prot) + IDXD_PORTAL_IMS_OFFSET;
 }
 EXPORT_SYMBOL_GPL(idxd_wq_ims_portal);
+
+/**
+ * idxd_wq_ims_pending - Whether an IMS interrupt is pending in its entry
+ * @wq: The WQ it was allocated for
+ * @ims: The interrupt, from idxd_wq_ims_alloc()
+ *
+ * A masked entry keeps the message the device raised while it was masked
+ * in its pending bit, and sends it when unmasked.
+ *
+ * Return: true if the entry's pending bit is set.
+ */
+bool idxd_wq_ims_pending(struct idxd_wq *wq, const struct idxd_ims_irq *ims)
+{
+	struct msi_desc *desc = irq_get_msi_desc(ims->map.virq);
+
+	if (WARN_ON_ONCE(!desc))
+		return false;
+	return ioread32(idxd_ims_entry(desc) + IDXD_IMS_CTRL) &
+	       IDXD_IMS_CTRL_PENDING;
+}
+EXPORT_SYMBOL_GPL(idxd_wq_ims_pending);

@@ -801,6 +801,13 @@ ssize_t idxd_vdev_bar0_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 		mutex_lock(&v->lock);
 		idxd_vdev_w32(v, IDXD_INTCAUSE_OFFSET, atomic_read(&v->intcause));
 		memcpy(data, &v->bar0[off], count);
+		if (off >= IDXD_VDEV_MSIX_PBA_OFFSET &&
+		    off < IDXD_VDEV_MSIX_PBA_OFFSET + 8) {
+			u8 pba[8];
+
+			put_unaligned_le64(idxd_vdev_irq_pba(v), pba);
+			memcpy(data, &pba[off - IDXD_VDEV_MSIX_PBA_OFFSET], count);
+		}
 		mutex_unlock(&v->lock);
 		return copy_to_user(buf, data, count) ? -EFAULT : count;
 	}

@@ -279,6 +279,34 @@ void idxd_vdev_irq_sync_mask(struct idxd_vdev *v, unsigned int vector)
 }
 
 /**
+ * idxd_vdev_irq_pba() - the pending bit array of the virtual MSI-X table
+ * @v: the vdev, its lock held
+ *
+ * Vector 0's bit is the emulated one; a vector N >= 1 is pending while its
+ * host IMS entry is, i.e. it holds a message back because the guest masks
+ * the vector or the vector has no eventfd.
+ *
+ * Return: the PBA's first (and only) quadword.
+ */
+u64 idxd_vdev_irq_pba(struct idxd_vdev *v)
+{
+	u64 pba = idxd_vdev_r64(v, IDXD_VDEV_MSIX_PBA_OFFSET) & BIT_ULL(0);
+	unsigned int n;
+
+	lockdep_assert_held(&v->lock);
+	vfio_pci_irq_lock(&v->irq);
+	for (n = 1; n < idxd_vdev_nvec(v); n++) {
+		struct idxd_vdev_vec *hv = &v->vecs[n];
+
+		if (hv->allocated && !test_bit(n - 1, &v->gone) &&
+		    idxd_wq_ims_pending(idxd_vdev_host_wq(v, n - 1), &hv->ims))
+			pba |= BIT_ULL(n);
+	}
+	vfio_pci_irq_unlock(&v->irq);
+	return pba;
+}
+
+/**
  * idxd_vdev_irq_handle() - REQUEST_INT_HANDLE for a guest vector
  * @v: the vdev, its lock held
  * @vector: the guest's MSI-X vector

@@ -270,6 +270,7 @@ extern const struct vfio_pci_irq_ops idxd_vdev_irq_ops;
 int idxd_vdev_irq_init(struct idxd_vdev *v);
 void idxd_vdev_irq_raise(struct idxd_vdev *v, u32 cause);
 void idxd_vdev_irq_sync_mask(struct idxd_vdev *v, unsigned int vector);
+u64 idxd_vdev_irq_pba(struct idxd_vdev *v);
 int idxd_vdev_irq_handle(struct idxd_vdev *v, unsigned int vector, u16 *handle);
 int idxd_vdev_irq_release_handle(struct idxd_vdev *v, u16 handle);
 void idxd_vdev_irq_revoke_all(struct idxd_vdev *v);

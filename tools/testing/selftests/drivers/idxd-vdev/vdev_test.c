@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,13 +419,20 @@ TEST_F(host, noop_fires_ims_vector_once)
 	}
 	EXPECT_EQ(0, eventfd_wait(v->efd[0], 0));
 
-	/* The guest's mask reaches the IMS entry: pending until unmasked */
+	/*
+	 * The guest's mask reaches the IMS entry: pending, in the PBA too,
+	 * until unmasked
+	 */
+	EXPECT_EQ(0, reg_read64(v, REG_MSIX_PBA));
 	vdev_unmask(v, 1, 0);
 	vdev_submit_noop(v, 0, handle);
 	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(2, reg_read64(v, REG_MSIX_PBA));
+	EXPECT_EQ(2, reg_read32(v, REG_MSIX_PBA));
 	vdev_unmask(v, 1, 1);
 	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
 	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(0, reg_read64(v, REG_MSIX_PBA));
 
 	/* Released, the handle is no longer the guest's */
 	EXPECT_EQ(0, vdev_cmd(v, CMD_RELEASE_INT_HANDLE, handle, 0));
@@ -915,6 +923,52 @@ TEST_F(host, wq_unbind_while_open)
 	ASSERT_EQ(0, sysfs_write(DSA_SYSFS "/drivers/" VDEV_DRIVER "/bind", wq));
 	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
 	EXPECT_STREQ("2", buf);
+}
+
+static int run_cmd(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/*
+ * Debian's accel-config, unmodified, binds a WQ to idxd_vdev by its
+ * driver_name and takes it back: the pool and the mdev types follow.
+ */
+TEST(accel_config)
+{
+	char dsa[32], bdf[32], path[PATH_MAX], buf[16];
+	const char *d;
+
+	ASSERT_EQ(0, system("modprobe idxd && modprobe idxd_vdev"));
+	ASSERT_EQ(0, dsa_find(dsa, sizeof(dsa), bdf, sizeof(bdf), 1));
+	dsa_teardown(dsa, 2);
+	d = dsa + 3;
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-1dwq-v1/available_instances",
+		 bdf);
+
+	ASSERT_EQ(0, run_cmd("accel-config config-engine dsa%s/engine%s.0 --group-id=0", d, d));
+	ASSERT_EQ(0, run_cmd("accel-config config-wq dsa%s/wq%s.0 --group-id=0 --mode=dedicated "
+			     "--wq-size=16 --priority=10 --type=user --name=vdev "
+			     "--driver-name=" VDEV_DRIVER, d, d));
+	ASSERT_EQ(0, run_cmd("accel-config enable-device dsa%s", d));
+	/* No WQ bound yet: no mdev parent */
+	EXPECT_NE(0, access(path, F_OK));
+	ASSERT_EQ(0, run_cmd("accel-config enable-wq dsa%s/wq%s.0", d, d));
+	snprintf(buf, sizeof(buf), "%s", "");
+	EXPECT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
+	EXPECT_STREQ("1", buf);
+	EXPECT_EQ(0, run_cmd("accel-config list -d dsa%s | grep -q 'driver_name.*"
+			     VDEV_DRIVER "'", d));
+	EXPECT_EQ(0, run_cmd("accel-config disable-wq dsa%s/wq%s.0", d, d));
+	EXPECT_NE(0, access(path, F_OK));
+	EXPECT_EQ(0, run_cmd("accel-config disable-device dsa%s", d));
 }
 
 /* A DSA without IMS refuses the idxd_vdev WQ driver, saying why */

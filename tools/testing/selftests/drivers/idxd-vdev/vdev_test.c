@@ -942,6 +942,8 @@ static int run_cmd(const char *fmt, ...)
  */
 TEST(accel_config)
 {
+	static const char wq_opts[] =
+		"--group-id=0 --mode=dedicated --wq-size=16 --priority=10 --type=user --name=vdev";
 	char dsa[32], bdf[32], path[PATH_MAX], buf[16];
 	const char *d;
 
@@ -954,9 +956,8 @@ TEST(accel_config)
 		 bdf);
 
 	ASSERT_EQ(0, run_cmd("accel-config config-engine dsa%s/engine%s.0 --group-id=0", d, d));
-	ASSERT_EQ(0, run_cmd("accel-config config-wq dsa%s/wq%s.0 --group-id=0 --mode=dedicated "
-			     "--wq-size=16 --priority=10 --type=user --name=vdev "
-			     "--driver-name=" VDEV_DRIVER, d, d));
+	ASSERT_EQ(0, run_cmd("accel-config config-wq dsa%s/wq%s.0 %s --driver-name=%s",
+			     d, d, wq_opts, VDEV_DRIVER));
 	ASSERT_EQ(0, run_cmd("accel-config enable-device dsa%s", d));
 	/* No WQ bound yet: no mdev parent */
 	EXPECT_NE(0, access(path, F_OK));

@@ -319,10 +319,13 @@ void idxd_vdev_quiesce(struct idxd_vdev *v)
  */
 void idxd_vdev_emu_reset(struct idxd_vdev *v)
 {
+	unsigned int i;
 	u32 bar[4];
 	u8 line;
 
 	lockdep_assert_held(&v->lock);
+	for (i = 0; i < v->nwqs; i++)
+		wq_set_state(v, i, false);
 	idxd_vdev_quiesce(v);
 	idxd_vdev_irq_revoke_all(v);
 	/* Errors of descriptors from before the reset are not the guest's */
@@ -558,7 +561,7 @@ static u32 cmd_enable_wq(struct idxd_vdev *v, u32 operand)
 
 static u32 cmd_wqs(struct idxd_vdev *v, unsigned int cmd, u32 operand)
 {
-	unsigned long wqs;
+	unsigned long wqs, enabled;
 	unsigned int i;
 	u32 err;
 
@@ -572,9 +575,10 @@ static u32 cmd_wqs(struct idxd_vdev *v, unsigned int cmd, u32 operand)
 	case IDXD_CMD_DISABLE_WQ:
 		if (wqs & ~v->wq_enabled)
 			return IDXD_CMDSTS_ERR_DEV_NOT_EN;
-		wqs_drain(v, wqs, false);
+		/* No new descriptors first, then the ones taken complete */
 		for_each_set_bit(i, &wqs, v->nwqs)
 			wq_set_state(v, i, false);
+		wqs_drain(v, wqs, false);
 		break;
 	case IDXD_CMD_DRAIN_WQ:
 		wqs_drain(v, wqs & v->wq_enabled, false);
@@ -583,7 +587,7 @@ static u32 cmd_wqs(struct idxd_vdev *v, unsigned int cmd, u32 operand)
 		wqs_drain(v, wqs & v->wq_enabled, true);
 		break;
 	case IDXD_CMD_RESET_WQ:
-		wqs_drain(v, wqs & v->wq_enabled, true);
+		enabled = wqs & v->wq_enabled;
 		for_each_set_bit(i, &wqs, v->nwqs) {
 			u32 d2 = idxd_vdev_r32(v, wqcfg(i, 2));
 
@@ -591,6 +595,7 @@ static u32 cmd_wqs(struct idxd_vdev *v, unsigned int cmd, u32 operand)
 			idxd_vdev_w32(v, wqcfg(i, 2),
 				      d2 & ~IDXD_VDEV_WQCFG2_WMASK);
 		}
+		wqs_drain(v, enabled, true);
 		break;
 	}
 	return IDXD_CMDSTS_SUCCESS;
@@ -649,9 +654,10 @@ static void idxd_vdev_cmd(struct idxd_vdev *v, u32 val)
 			err = IDXD_CMDSTS_ERR_DIS_DEV_EN;
 			break;
 		}
-		wqs_drain(v, v->wq_enabled, false);
+		wqs = v->wq_enabled;
 		for (i = 0; i < v->nwqs; i++)
 			wq_set_state(v, i, false);
+		wqs_drain(v, wqs, false);
 		idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET,
 			      IDXD_DEVICE_STATE_DISABLED);
 		break;

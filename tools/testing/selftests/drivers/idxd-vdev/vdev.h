@@ -10,7 +10,8 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#define DSA_SYSFS		"/sys/bus/dsa"
+#include "../dsa/dsa_sysfs.h"
+
 #define VDEV_DRIVER		"idxd_vdev"
 #define MDEV_DEVICES		"/sys/bus/mdev/devices"
 
@@ -66,10 +67,6 @@ struct vdev {
 	int efd[8];
 	void *portals;		/* BAR2, mmap'd */
 };
-
-int sysfs_write(const char *path, const char *val);
-int sysfs_writef(const char *val, const char *fmt, ...);
-int sysfs_read(const char *path, char *buf, size_t len);
 
 int dsa_find(char *dsa, size_t dlen, char *bdf, size_t blen, int want_ims);
 int dsa_config_wq(const char *dsa, int i, int wq_size);

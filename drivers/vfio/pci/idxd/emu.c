@@ -273,7 +273,7 @@ static void idxd_vdev_regs_init(struct idxd_vdev *v)
 	atomic_set(&v->intcause, 0);
 	for (i = 0; i < v->nwqs; i++)
 		wq_set_state(v, i, false);
-	if (v->lost)
+	if (idxd_vdev_lost(v))
 		idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET, IDXD_DEVICE_STATE_HALT);
 }
 
@@ -289,21 +289,18 @@ void idxd_vdev_emu_init(struct idxd_vdev *v)
 	v->guest_masked = BIT(idxd_vdev_nvec(v)) - 1;
 }
 
-/**
- * idxd_vdev_quiesce() - take the user's descriptors out of the host WQs
- * @v: the vdev, its lock held
- */
-void idxd_vdev_quiesce(struct idxd_vdev *v)
+/* Drain the host WQs behind virtual WQs @wqs, aborting them first if @abort */
+static void wqs_drain(struct idxd_vdev *v, unsigned long wqs, bool abort)
 {
 	unsigned int i;
 
-	lockdep_assert_held(&v->lock);
-	for (i = 0; i < v->nwqs; i++) {
+	for_each_set_bit(i, &wqs, v->nwqs) {
 		struct idxd_wq *wq = idxd_vdev_host_wq(v, i);
 
 		if (test_bit(i, &v->gone))
 			continue;
-		idxd_wq_abort(wq);
+		if (abort)
+			idxd_wq_abort(wq);
 		idxd_wq_drain(wq);
 	}
 }
@@ -326,7 +323,7 @@ void idxd_vdev_emu_reset(struct idxd_vdev *v)
 	lockdep_assert_held(&v->lock);
 	for (i = 0; i < v->nwqs; i++)
 		wq_set_state(v, i, false);
-	idxd_vdev_quiesce(v);
+	wqs_drain(v, BIT(v->nwqs) - 1, true);
 	idxd_vdev_irq_revoke_all(v);
 	/* Errors of descriptors from before the reset are not the guest's */
 	spin_lock(&v->err_lock);
@@ -471,9 +468,7 @@ void idxd_vdev_swerr(struct idxd_vdev *v, union sw_err_reg *err,
 	if (cur & IDXD_SWERR_VALID) {
 		idxd_vdev_w64(v, off, cur | IDXD_SWERR_OVERFLOW);
 	} else {
-		d2 = 0;
-		if (err->wq_idx < v->nwqs)
-			d2 = idxd_vdev_r32(v, wqcfg(err->wq_idx, 2));
+		d2 = idxd_vdev_r32(v, wqcfg(err->wq_idx, 2));
 		err->pasid = 0;
 		err->priv = 0;
 		if (d2 & IDXD_VDEV_WQCFG2_PASID_EN) {
@@ -506,21 +501,6 @@ static u32 wq_operand(struct idxd_vdev *v, u32 operand, unsigned long *wqs)
 		*wqs |= BIT(id);
 	}
 	return IDXD_CMDSTS_SUCCESS;
-}
-
-static void wqs_drain(struct idxd_vdev *v, unsigned long wqs, bool abort)
-{
-	unsigned int i;
-
-	for_each_set_bit(i, &wqs, v->nwqs) {
-		struct idxd_wq *wq = idxd_vdev_host_wq(v, i);
-
-		if (test_bit(i, &v->gone))
-			continue;
-		if (abort)
-			idxd_wq_abort(wq);
-		idxd_wq_drain(wq);
-	}
 }
 
 /* The enabled WQs whose guest PASID is @pasid */
@@ -632,7 +612,7 @@ static void idxd_vdev_cmd(struct idxd_vdev *v, u32 val)
 
 	idxd_vdev_w32(v, IDXD_CMD_OFFSET, val);
 
-	if (v->lost && cmd.cmd != IDXD_CMD_REQUEST_INT_HANDLE &&
+	if (idxd_vdev_lost(v) && cmd.cmd != IDXD_CMD_REQUEST_INT_HANDLE &&
 	    cmd.cmd != IDXD_CMD_RELEASE_INT_HANDLE) {
 		/* Halted for good: the host WQ is gone */
 		err = IDXD_CMDSTS_HW_ERR;
@@ -844,10 +824,9 @@ void idxd_vdev_wq_gone(struct idxd_vdev *v, unsigned int vwq)
 	mutex_lock(&v->map_lock);
 	set_bit(vwq, &v->gone);
 	mutex_unlock(&v->map_lock);
-	WRITE_ONCE(v->lost, true);
+	/* Disabled, every WQ's portals map the sink page from now on */
 	for (i = 0; i < v->nwqs; i++)
 		wq_set_state(v, i, false);
-	idxd_vdev_zap_portals(v, vwq);
 
 	idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET, IDXD_DEVICE_STATE_HALT);
 	if (idxd_vdev_r32(v, IDXD_GENCTRL_OFFSET) & IDXD_VDEV_GENCTRL_HALT)

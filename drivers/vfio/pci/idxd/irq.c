@@ -68,7 +68,7 @@ static int idxd_vdev_be_request(struct vfio_pci_irq_backend *be,
 	if (vec->index != VFIO_PCI_MSIX_IRQ_INDEX || !n ||
 	    n >= idxd_vdev_nvec(v))
 		return -EINVAL;
-	if (READ_ONCE(v->lost)) {
+	if (idxd_vdev_lost(v)) {
 		dev_warn_ratelimited(&v->vdev.device,
 				     "vector %u: the vdev lost a WQ\n", n);
 		return -ENODEV;
@@ -94,7 +94,7 @@ static int idxd_vdev_be_request(struct vfio_pci_irq_backend *be,
 		 */
 		if (test_and_clear_bit(n, &v->revoked)) {
 			if (v->revoked_handle[n] == hv->ims.handle) {
-				WRITE_ONCE(hv->granted, true);
+				hv->granted = true;
 			} else {
 				set_bit(IDXD_VDEV_EV_REVOKED, &v->events);
 				schedule_work(&v->event_work);
@@ -147,7 +147,7 @@ static void idxd_vdev_be_disable(struct vfio_pci_irq_backend *be)
 			/* Revoked if the vector comes back on another entry */
 			v->revoked_handle[n] = hv->ims.handle;
 			set_bit(n, &v->revoked);
-			WRITE_ONCE(hv->granted, false);
+			hv->granted = false;
 		}
 		idxd_wq_ims_free(idxd_vdev_host_wq(v, n - 1), &hv->ims);
 		hv->allocated = false;
@@ -329,7 +329,7 @@ int idxd_vdev_irq_handle(struct idxd_vdev *v, unsigned int vector, u16 *handle)
 	hv = &v->vecs[vector];
 	if (hv->requested) {
 		*handle = hv->ims.handle;
-		WRITE_ONCE(hv->granted, true);
+		hv->granted = true;
 	} else {
 		rc = -ENOENT;
 	}
@@ -355,7 +355,7 @@ int idxd_vdev_irq_release_handle(struct idxd_vdev *v, u16 handle)
 		struct idxd_vdev_vec *hv = &v->vecs[n];
 
 		if (hv->allocated && hv->granted && hv->ims.handle == handle) {
-			WRITE_ONCE(hv->granted, false);
+			hv->granted = false;
 			rc = 0;
 			break;
 		}
@@ -377,7 +377,7 @@ void idxd_vdev_irq_revoke_all(struct idxd_vdev *v)
 	lockdep_assert_held(&v->lock);
 	vfio_pci_irq_lock(&v->irq);
 	for (n = 1; n < idxd_vdev_nvec(v); n++)
-		WRITE_ONCE(v->vecs[n].granted, false);
+		v->vecs[n].granted = false;
 	v->revoked = 0;
 	clear_bit(IDXD_VDEV_EV_REVOKED, &v->events);
 	vfio_pci_irq_unlock(&v->irq);
@@ -387,25 +387,21 @@ void idxd_vdev_irq_revoke_all(struct idxd_vdev *v)
  * idxd_vdev_wq_err() - a software error of a host WQ of a vdev
  * @wq: the host WQ
  * @err: the error, in the layout of SWERR
- * @data: the vdev
+ * @data: the &struct idxd_vdev_wq of @wq
  *
  * The host's error handler for the vdev's WQs (idxd_wq_set_err_handler()),
- * called in the misc interrupt thread under the DSA's dev_lock.  The error
- * is kept, its WQ index made the virtual WQ's, until idxd_vdev_event_work()
- * puts it into the virtual SWERR; errors that come while one is kept are
- * counted as an overflow, as SWERR does.
+ * called in the misc interrupt thread under the DSA's dev_lock.  It is
+ * registered while the WQ is in the vdev, so the WQ's vdev and virtual
+ * index are stable here.  The error is kept, its WQ index made the
+ * virtual WQ's, until idxd_vdev_event_work() puts it into the virtual
+ * SWERR; errors that come while one is kept are counted as an overflow,
+ * as SWERR does.
  */
 void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
 		      void *data)
 {
-	struct idxd_vdev *v = data;
-	unsigned int vwq;
-
-	for (vwq = 0; vwq < v->nwqs; vwq++)
-		if (v->wqs[vwq] && v->wqs[vwq]->wq == wq)
-			break;
-	if (WARN_ON_ONCE(vwq == v->nwqs))
-		return;
+	struct idxd_vdev_wq *vw = data;
+	struct idxd_vdev *v = vw->vdev;
 
 	spin_lock(&v->err_lock);
 	if (v->err.valid) {
@@ -413,7 +409,7 @@ void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
 	} else {
 		v->err = *err;
 		v->err.valid = 1;
-		v->err.wq_idx = vwq;
+		v->err.wq_idx = vw->vwq;
 	}
 	spin_unlock(&v->err_lock);
 	set_bit(IDXD_VDEV_EV_SWERR, &v->events);

@@ -111,7 +111,7 @@ static int idxd_vdev_claim(struct idxd_vdev *v)
 		vw->vdev = v;
 		vw->vwq = n;
 		v->wqs[n++] = vw;
-		idxd_wq_set_err_handler(vw->wq, idxd_vdev_wq_err, v);
+		idxd_wq_set_err_handler(vw->wq, idxd_vdev_wq_err, vw);
 		if (n == v->nwqs)
 			break;
 	}
@@ -190,12 +190,11 @@ static int idxd_vdev_open(struct vfio_device *vdev)
 	int rc = 0;
 
 	mutex_lock(&v->lock);
-	if (v->lost) {
+	if (idxd_vdev_lost(v)) {
 		dev_info(vdev->dev, "not opened: a WQ of the vdev was unbound\n");
 		rc = -ENODEV;
 	} else {
 		idxd_vdev_emu_reset(v);
-		v->open = true;
 	}
 	mutex_unlock(&v->lock);
 	return rc;
@@ -210,7 +209,6 @@ static void idxd_vdev_close(struct vfio_device *vdev)
 	cancel_work_sync(&v->event_work);
 	mutex_lock(&v->lock);
 	idxd_vdev_emu_reset(v);
-	v->open = false;
 	mutex_unlock(&v->lock);
 }
 
@@ -420,7 +418,7 @@ static int idxd_vdev_reset(struct idxd_vdev *v)
 	int rc = 0;
 
 	mutex_lock(&v->lock);
-	if (v->lost)
+	if (idxd_vdev_lost(v))
 		rc = -ENODEV;
 	else
 		idxd_vdev_emu_reset(v);

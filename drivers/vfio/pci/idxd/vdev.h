@@ -154,11 +154,10 @@ struct idxd_vdev_vec {
  *		  the backend under the frontend's lock
  * @intcause: INTCAUSE, set from anywhere, W1C by the user (atomic)
  * @vecs: the host side of vectors 1..N, see &struct idxd_vdev_vec
- * @gone: virtual WQs whose host WQ was unbound (under @lock)
- * @lost: @gone is not empty: the vdev is halted for good.  Written under
- *	  @lock, read without it.
+ * @gone: virtual WQs whose host WQ was unbound: the vdev is halted for
+ *	  good (idxd_vdev_lost()).  Changed under @lock and @map_lock, read
+ *	  under either or, for idxd_vdev_lost(), without a lock.
  * @wq_enabled: virtual WQs the guest enabled (under @lock)
- * @open: the device is open (under @lock)
  * @map_lock: serialises the choice of what a BAR2 page maps (the portal or
  *	      @sink) with changes of @wq_enabled and @gone; nests inside
  *	      @lock and inside the mm's mmap_lock
@@ -195,9 +194,7 @@ struct idxd_vdev {
 	atomic_t			intcause;
 	struct idxd_vdev_vec		vecs[IDXD_VDEV_MAX_VECS];
 	unsigned long			gone;
-	bool				lost;
 	unsigned long			wq_enabled;
-	bool				open;
 
 	struct mutex			map_lock; /* see above */
 	struct page			*sink;
@@ -241,6 +238,12 @@ static inline void idxd_vdev_w64(struct idxd_vdev *v, unsigned int off, u64 val)
 	put_unaligned_le64(val, &v->bar0[off]);
 }
 
+/* A WQ of the vdev was unbound: it is halted for good */
+static inline bool idxd_vdev_lost(struct idxd_vdev *v)
+{
+	return READ_ONCE(v->gone);
+}
+
 static inline unsigned int idxd_vdev_nvec(struct idxd_vdev *v)
 {
 	return 1 + v->nwqs;
@@ -260,7 +263,6 @@ ssize_t idxd_vdev_cfg_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 ssize_t idxd_vdev_bar0_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 			  loff_t pos, bool write);
 void idxd_vdev_wq_gone(struct idxd_vdev *v, unsigned int vwq);
-void idxd_vdev_quiesce(struct idxd_vdev *v);
 void idxd_vdev_swerr(struct idxd_vdev *v, union sw_err_reg *err,
 		     bool overflow);
 void idxd_vdev_zap_portals(struct idxd_vdev *v, unsigned int vwq);

@@ -1,74 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Helpers the DSA kselftests share: sysfs attributes and the DSA devices
- * of the dsa bus.  Errors are negative errnos.
+ * Helpers the DSA kselftests share: the DSA devices of the dsa bus.
+ * Errors are negative errnos.
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/drv_util.h"
 #include "dsa_sysfs.h"
-
-/* Copy @src to @dst of @len bytes, or fail if it does not fit */
-int copy_str(char *dst, size_t len, const char *src)
-{
-	size_t n = strlen(src);
-
-	if (n >= len)
-		return -ENAMETOOLONG;
-	memcpy(dst, src, n + 1);
-	return 0;
-}
-
-int sysfs_write(const char *path, const char *val)
-{
-	int fd, rc = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-/* Write @val to the attribute whose path @fmt makes */
-int sysfs_writef(const char *val, const char *fmt, ...)
-{
-	char path[PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	return sysfs_write(path, val);
-}
-
-/* Read an attribute into @buf, without its trailing newline */
-int sysfs_read(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = 0;
-	return 0;
-}
 
 /* The PCI address of dsa device @dsa ("dsa0") */
 int dsa_pci_addr(const char *dsa, char *bdf, size_t len)

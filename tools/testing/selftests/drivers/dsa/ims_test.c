@@ -28,8 +28,6 @@
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <stdarg.h>
 
 #include "../../kselftest_harness.h"
 #include "dsa_sysfs.h"
@@ -72,38 +70,6 @@ static int count_str(const char *hay, const char *needle)
 		hay += strlen(needle);
 	}
 	return n;
-}
-
-static int load_module(const char *path)
-{
-	int fd, rc = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-static int unload_module(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
-}
-
-/* Find the test module next to this program. */
-static void module_path(char *buf, size_t len)
-{
-	char exe[PATH_MAX - 64];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash;
-
-	exe[n > 0 ? n : 0] = 0;
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = 0;
-	snprintf(buf, len, "%s/idxd_ims_test/idxd_ims_test.ko", exe);
 }
 
 static uint64_t now_ms(void)
@@ -228,7 +194,7 @@ FIXTURE_SETUP(ims)
 	self->fd = -1;
 	self->bound = 0;
 	ASSERT_EQ(0, system("modprobe idxd"));
-	module_path(path, sizeof(path));
+	module_path(path, sizeof(path), "idxd_ims_test/idxd_ims_test.ko");
 	ASSERT_EQ(0, load_module(path)) TH_LOG("cannot load %s", path);
 
 	/* The first DSA with IMS entries. */
@@ -430,7 +396,7 @@ TEST(device_without_ims)
 	DIR *dir;
 
 	ASSERT_EQ(0, system("modprobe idxd"));
-	module_path(path, sizeof(path));
+	module_path(path, sizeof(path), "idxd_ims_test/idxd_ims_test.ko");
 	ASSERT_EQ(0, load_module(path));
 	dir = opendir(DSA_SYSFS "/devices");
 	ASSERT_NE(NULL, dir);

@@ -13,7 +13,6 @@
 #include "../dsa/dsa_sysfs.h"
 
 #define VDEV_DRIVER		"idxd_vdev"
-#define MDEV_DEVICES		"/sys/bus/mdev/devices"
 
 /* Virtual BAR0 registers (DSA specification) */
 #define REG_GENCAP		0x10
@@ -94,6 +93,5 @@ int vdev_map_portals(struct vdev *v);
 void vdev_submit(struct vdev *v, unsigned int vwq, uint8_t opcode,
 		 uint32_t flags, uint16_t handle);
 void vdev_submit_noop(struct vdev *v, unsigned int vwq, uint16_t handle);
-uint64_t eventfd_wait(int efd, int timeout_ms);
 
 #endif /* IDXD_VDEV_TEST_H */

@@ -8,8 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +15,6 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <linux/iommufd.h>
 #include <linux/vfio.h>
 
 #include "vdev.h"
@@ -124,23 +121,9 @@ int dsa_teardown(const char *dsa, int nwqs)
 	return rc;
 }
 
-static void make_uuid(char *buf, size_t len)
-{
-	int fd = open("/proc/sys/kernel/random/uuid", O_RDONLY);
-	ssize_t n = -1;
-
-	if (fd >= 0) {
-		n = read(fd, buf, len - 1);
-		close(fd);
-	}
-	if (n < 36)
-		snprintf(buf, len, "8a3a2c2e-6f0b-4d8e-9a53-%012x", getpid());
-	buf[36] = 0;
-}
-
 int vdev_create(const char *bdf, const char *type, char *uuid, size_t len)
 {
-	make_uuid(uuid, len);
+	mdev_make_uuid(uuid, len);
 	return sysfs_writef(uuid, "/sys/bus/pci/devices/%s/mdev_supported_types/%s/create",
 			    bdf, type);
 }
@@ -148,27 +131,6 @@ int vdev_create(const char *bdf, const char *type, char *uuid, size_t len)
 int vdev_remove(const char *uuid)
 {
 	return sysfs_writef("1", MDEV_DEVICES "/%s/remove", uuid);
-}
-
-static int find_cdev(const char *uuid, char *path, size_t len)
-{
-	char dir[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), MDEV_DEVICES "/%s/vfio-dev", uuid);
-	d = opendir(dir);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (!strncmp(de->d_name, "vfio", 4) && strlen(de->d_name) < 32) {
-			snprintf(path, len, "/dev/vfio/devices/%.31s", de->d_name);
-			closedir(d);
-			return 0;
-		}
-	}
-	closedir(d);
-	return -ENOENT;
 }
 
 static int region(struct vdev *v, unsigned int index, uint64_t *offset,
@@ -186,11 +148,9 @@ static int region(struct vdev *v, unsigned int index, uint64_t *offset,
 
 int vdev_open(struct vdev *v, const char *uuid)
 {
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	struct vfio_irq_info irq = {
 		.argsz = sizeof(irq), .index = VFIO_PCI_MSIX_IRQ_INDEX,
 	};
-	char path[PATH_MAX];
 	int rc, i;
 
 	memset(v, 0, sizeof(*v));
@@ -200,18 +160,9 @@ int vdev_open(struct vdev *v, const char *uuid)
 		v->efd[i] = -1;
 	snprintf(v->uuid, sizeof(v->uuid), "%s", uuid);
 
-	rc = find_cdev(uuid, path, sizeof(path));
-	if (rc)
-		return rc;
-	v->device = open(path, O_RDWR);
+	v->device = mdev_open(uuid, &v->iommufd);
 	if (v->device < 0)
-		return -errno;
-	v->iommufd = open("/dev/iommu", O_RDWR);
-	if (v->iommufd < 0)
-		return -errno;
-	bind.iommufd = v->iommufd;
-	if (ioctl(v->device, VFIO_DEVICE_BIND_IOMMUFD, &bind))
-		return -errno;
+		return v->device;
 	rc = region(v, VFIO_PCI_CONFIG_REGION_INDEX, &v->cfg, NULL) ||
 	     region(v, VFIO_PCI_BAR0_REGION_INDEX, &v->bar0, NULL) ||
 	     region(v, VFIO_PCI_BAR2_REGION_INDEX, &v->bar2, &v->bar2_size);
@@ -285,27 +236,18 @@ int reg_write32(struct vdev *v, unsigned int off, uint32_t val)
 int vdev_set_eventfd(struct vdev *v, unsigned int index, unsigned int vector,
 		     int fd)
 {
-	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
-	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
+	int32_t efd = fd;
 
-	set->argsz = sizeof(buf);
-	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-	set->index = index;
-	set->start = vector;
-	set->count = 1;
-	memcpy(set->data, &fd, sizeof(int32_t));
-	return ioctl(v->device, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
+	return set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
+			VFIO_IRQ_SET_ACTION_TRIGGER, index, vector, 1, &efd,
+			sizeof(efd)) ? -errno : 0;
 }
 
 int vdev_disable_msix(struct vdev *v)
 {
-	struct vfio_irq_set set = {
-		.argsz = sizeof(set),
-		.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
-		.index = VFIO_PCI_MSIX_IRQ_INDEX,
-	};
-
-	return ioctl(v->device, VFIO_DEVICE_SET_IRQS, &set) ? -errno : 0;
+	return set_irqs(v->device, VFIO_IRQ_SET_DATA_NONE |
+			VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0,
+			NULL, 0) ? -errno : 0;
 }
 
 /* Run a command; returns CMDSTS */
@@ -379,17 +321,4 @@ void vdev_submit(struct vdev *v, unsigned int vwq, uint8_t opcode,
 void vdev_submit_noop(struct vdev *v, unsigned int vwq, uint16_t handle)
 {
 	vdev_submit(v, vwq, 0, 0x10, handle);
-}
-
-/* Wait up to @timeout_ms for @efd; returns its counter, 0 if silent */
-uint64_t eventfd_wait(int efd, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = efd, .events = POLLIN };
-	uint64_t val = 0;
-
-	if (poll(&pfd, 1, timeout_ms) <= 0)
-		return 0;
-	if (read(efd, &val, sizeof(val)) != sizeof(val))
-		return 0;
-	return val;
 }

@@ -10,76 +10,33 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/vfio.h>
 
 #include "../../kselftest_harness.h"
+#include "../common/drv_util.h"
 #include "vfio_ims_test.h"
-
-static int load_module(const char *path)
-{
-	int fd, rc = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-/* The test module, next to this program */
-static void module_path(char *buf, size_t len)
-{
-	char exe[PATH_MAX - 64];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash;
-
-	exe[n > 0 ? n : 0] = 0;
-	slash = strrchr(exe, '/');
-	if (slash)
-		*slash = 0;
-	snprintf(buf, len, "%s/vfio_ims_test/vfio_ims_test.ko", exe);
-}
-
-static int set_irqs(int dev, uint32_t flags, uint32_t start, uint32_t count,
-		    const void *data, size_t size)
-{
-	char buf[sizeof(struct vfio_irq_set) + 64];
-	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
-
-	if (size > 64)
-		return -1;
-	set->argsz = sizeof(*set) + size;
-	set->flags = flags;
-	set->index = VFIO_PCI_MSIX_IRQ_INDEX;
-	set->start = start;
-	set->count = count;
-	memcpy(set->data, data, size);
-	return ioctl(dev, VFIO_DEVICE_SET_IRQS, set);
-}
 
 /* One SET_IRQS per vector, as QEMU does for a resizable MSI-X index */
 static int set_vector(int dev, uint32_t vector, int32_t fd)
 {
 	return set_irqs(dev, VFIO_IRQ_SET_DATA_EVENTFD |
-			VFIO_IRQ_SET_ACTION_TRIGGER, vector, 1, &fd, sizeof(fd));
+			VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSIX_IRQ_INDEX,
+			vector, 1, &fd, sizeof(fd));
 }
 
 static int disable(int dev)
 {
 	return set_irqs(dev, VFIO_IRQ_SET_DATA_NONE |
-			VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL, 0);
+			VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSIX_IRQ_INDEX,
+			0, 0, NULL, 0);
 }
 
 static int query(int dev, uint32_t vector, struct vfio_ims_test_vec *vec)
@@ -92,18 +49,6 @@ static int query(int dev, uint32_t vector, struct vfio_ims_test_vec *vec)
 static int fire(int dev, uint32_t vector)
 {
 	return ioctl(dev, VFIO_IMS_TEST_FIRE, &vector) ? -errno : 0;
-}
-
-static uint64_t fired(int efd, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = efd, .events = POLLIN };
-	uint64_t n = 0;
-
-	if (poll(&pfd, 1, timeout_ms) != 1)
-		return 0;
-	if (read(efd, &n, sizeof(n)) != sizeof(n))
-		return 0;
-	return n;
 }
 
 /* Whether /proc/interrupts has an interrupt named vfio-ims[vector] */
@@ -139,7 +84,7 @@ FIXTURE_SETUP(ims)
 		self->efd[i] = -1;
 
 	ASSERT_EQ(0, system("modprobe idxd"));
-	module_path(path, sizeof(path));
+	module_path(path, sizeof(path), "vfio_ims_test/vfio_ims_test.ko");
 	rc = load_module(path);
 	if (rc == -ENODEV)
 		SKIP(return, "no DSA with an IMS domain");
@@ -163,7 +108,7 @@ FIXTURE_TEARDOWN(ims)
 			close(self->efd[i]);
 	if (self->dev >= 0)
 		close(self->dev);
-	syscall(SYS_delete_module, "vfio_ims_test", O_NONBLOCK);
+	unload_module("vfio_ims_test");
 }
 
 TEST_F(ims, irq_info)
@@ -209,21 +154,22 @@ TEST_F(ims, vectors)
 
 	/* each interrupt reaches its own eventfd, and only that */
 	ASSERT_EQ(0, fire(self->dev, 1));
-	EXPECT_EQ(1, fired(self->efd[1], 2000));
-	EXPECT_EQ(0, fired(self->efd[3], 100));
+	EXPECT_EQ(1, eventfd_wait(self->efd[1], 2000));
+	EXPECT_EQ(0, eventfd_wait(self->efd[3], 100));
 	ASSERT_EQ(0, fire(self->dev, 3));
-	EXPECT_EQ(1, fired(self->efd[3], 2000));
-	EXPECT_EQ(0, fired(self->efd[1], 100));
+	EXPECT_EQ(1, eventfd_wait(self->efd[3], 2000));
+	EXPECT_EQ(0, eventfd_wait(self->efd[1], 100));
 	ASSERT_EQ(0, fire(self->dev, 0));
-	EXPECT_EQ(1, fired(self->efd[0], 2000));
+	EXPECT_EQ(1, eventfd_wait(self->efd[0], 2000));
 
 	/* loopback reaches the IMS vectors too */
 	ASSERT_EQ(0, set_irqs(self->dev, VFIO_IRQ_SET_DATA_NONE |
-			      VFIO_IRQ_SET_ACTION_TRIGGER, 0, 4, NULL, 0));
-	EXPECT_EQ(1, fired(self->efd[0], 2000));
-	EXPECT_EQ(1, fired(self->efd[1], 2000));
-	EXPECT_EQ(1, fired(self->efd[3], 2000));
-	EXPECT_EQ(0, fired(self->efd[2], 100));
+			      VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSIX_IRQ_INDEX,
+			      0, 4, NULL, 0));
+	EXPECT_EQ(1, eventfd_wait(self->efd[0], 2000));
+	EXPECT_EQ(1, eventfd_wait(self->efd[1], 2000));
+	EXPECT_EQ(1, eventfd_wait(self->efd[3], 2000));
+	EXPECT_EQ(0, eventfd_wait(self->efd[2], 100));
 
 	/* losing its eventfd frees the IMS interrupt, and only that one */
 	ASSERT_EQ(0, set_vector(self->dev, 1, -1));
@@ -231,7 +177,7 @@ TEST_F(ims, vectors)
 	EXPECT_EQ(0, named_irqs(1));
 	EXPECT_EQ(1, named_irqs(3));
 	ASSERT_EQ(0, fire(self->dev, 3));
-	EXPECT_EQ(1, fired(self->efd[3], 2000));
+	EXPECT_EQ(1, eventfd_wait(self->efd[3], 2000));
 	/* the freed entry is the lowest free one again */
 	ASSERT_EQ(0, set_vector(self->dev, 2, self->efd[2]));
 	ASSERT_EQ(0, query(self->dev, 2, &vec));
@@ -263,8 +209,8 @@ TEST_F(ims, cookie)
 	ASSERT_EQ(0, query(self->dev, 3, &vec));
 	EXPECT_EQ(0x555, vec.cookie);
 	ASSERT_EQ(0, fire(self->dev, 3));
-	EXPECT_EQ(1, fired(self->efd[4], 2000));
-	EXPECT_EQ(0, fired(self->efd[3], 100));
+	EXPECT_EQ(1, eventfd_wait(self->efd[4], 2000));
+	EXPECT_EQ(0, eventfd_wait(self->efd[3], 100));
 }
 
 TEST_F(ims, close_frees)
@@ -274,8 +220,8 @@ TEST_F(ims, close_frees)
 
 	/* a block of three at once, then the device is closed */
 	ASSERT_EQ(0, set_irqs(self->dev, VFIO_IRQ_SET_DATA_EVENTFD |
-			      VFIO_IRQ_SET_ACTION_TRIGGER, 0, 3, fds,
-			      sizeof(fds)));
+			      VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSIX_IRQ_INDEX,
+			      0, 3, fds, sizeof(fds)));
 	EXPECT_EQ(1, named_irqs(1));
 	EXPECT_EQ(1, named_irqs(2));
 	close(self->dev);

@@ -10,10 +10,8 @@
  * brings the FIFO to the trigger level with IER.RDI set.
  */
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,74 +20,13 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <linux/iommufd.h>
 #include <linux/serial_reg.h>
 #include <linux/vfio.h>
 
 #include "../../kselftest_harness.h"
+#include "../common/drv_util.h"
 
 #define MTTY_TYPES	"/sys/class/mdev_bus/mtty/mdev_supported_types"
-#define MDEV_DEVICES	"/sys/bus/mdev/devices"
-
-/* A fresh UUID per run, so that a leftover mdev does not get in the way */
-static void make_uuid(char *buf, size_t len)
-{
-	unsigned char b[16];
-	int fd = open("/proc/sys/kernel/random/uuid", O_RDONLY);
-
-	if (fd >= 0) {
-		ssize_t n = read(fd, buf, len - 1);
-
-		close(fd);
-		if (n >= 36) {
-			buf[36] = '\0';
-			return;
-		}
-	}
-	srand(getpid());
-	for (size_t i = 0; i < sizeof(b); i++)
-		b[i] = rand();
-	snprintf(buf, len,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-		 b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
-/* /dev/vfio/devices/vfioN of the mdev, from its vfio-dev directory */
-static int find_cdev(const char *uuid, char *path, size_t len)
-{
-	char dir[256];
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), MDEV_DEVICES "/%s/vfio-dev", uuid);
-	d = opendir(dir);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (!strncmp(de->d_name, "vfio", 4) &&
-		    strlen(de->d_name) < 32) {
-			snprintf(path, len, "/dev/vfio/devices/%.31s",
-				 de->d_name);
-			closedir(d);
-			return 0;
-		}
-	}
-	closedir(d);
-	return -ENOENT;
-}
 
 FIXTURE(mtty) {
 	char uuid[64];
@@ -101,13 +38,10 @@ FIXTURE(mtty) {
 
 FIXTURE_SETUP(mtty)
 {
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	struct vfio_region_info reg = {
 		.argsz = sizeof(reg),
 		.index = VFIO_PCI_BAR0_REGION_INDEX,
 	};
-	char path[256];
-
 	self->device = -1;
 	self->iommufd = -1;
 	self->efd = -1;
@@ -117,20 +51,13 @@ FIXTURE_SETUP(mtty)
 		SKIP(return, "no mtty module");
 	ASSERT_EQ(0, access(MTTY_TYPES "/mtty-1/create", W_OK));
 
-	make_uuid(self->uuid, sizeof(self->uuid));
-	ASSERT_EQ(0, write_file(MTTY_TYPES "/mtty-1/create", self->uuid))
+	mdev_make_uuid(self->uuid, sizeof(self->uuid));
+	ASSERT_EQ(0, sysfs_write(MTTY_TYPES "/mtty-1/create", self->uuid))
 		TH_LOG("cannot create mdev %s", self->uuid);
-	ASSERT_EQ(0, find_cdev(self->uuid, path, sizeof(path)))
-		TH_LOG("mdev %s has no VFIO device cdev", self->uuid);
-
-	self->device = open(path, O_RDWR);
-	ASSERT_LE(0, self->device) TH_LOG("open %s: %s", path, strerror(errno));
-	self->iommufd = open("/dev/iommu", O_RDWR);
-	ASSERT_LE(0, self->iommufd)
-		TH_LOG("open /dev/iommu: %s", strerror(errno));
-	bind.iommufd = self->iommufd;
-	ASSERT_EQ(0, ioctl(self->device, VFIO_DEVICE_BIND_IOMMUFD, &bind))
-		TH_LOG("VFIO_DEVICE_BIND_IOMMUFD: %s", strerror(errno));
+	self->device = mdev_open(self->uuid, &self->iommufd);
+	ASSERT_LE(0, self->device)
+		TH_LOG("opening mdev %s through its VFIO device cdev and iommufd: %s",
+		       self->uuid, strerror(-self->device));
 
 	ASSERT_EQ(0, ioctl(self->device, VFIO_DEVICE_GET_REGION_INFO, &reg));
 	ASSERT_LE(8, reg.size);
@@ -153,26 +80,8 @@ FIXTURE_TEARDOWN(mtty)
 	if (self->uuid[0]) {
 		snprintf(path, sizeof(path), MDEV_DEVICES "/%s/remove",
 			 self->uuid);
-		write_file(path, "1");
+		sysfs_write(path, "1");
 	}
-}
-
-static int set_irqs(int device, uint32_t flags, uint32_t index,
-		    uint32_t start, uint32_t count, const void *data,
-		    size_t size)
-{
-	char buf[sizeof(struct vfio_irq_set) + 64];
-	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
-
-	if (size > 64)
-		return -1;
-	set->argsz = sizeof(*set) + size;
-	set->flags = flags;
-	set->index = index;
-	set->start = start;
-	set->count = count;
-	memcpy(set->data, data, size);
-	return ioctl(device, VFIO_DEVICE_SET_IRQS, set);
 }
 
 static int set_trigger(int device, uint32_t index, int32_t fd)
@@ -194,19 +103,6 @@ static int uart_write(int device, uint64_t bar0, unsigned int reg,
 		      uint8_t val)
 {
 	return pwrite(device, &val, 1, bar0 + reg) == 1 ? 0 : -1;
-}
-
-/* How many times the eventfd fired within timeout_ms (0 if not) */
-static uint64_t fired(int efd, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = efd, .events = POLLIN };
-	uint64_t n = 0;
-
-	if (poll(&pfd, 1, timeout_ms) != 1)
-		return 0;
-	if (read(efd, &n, sizeof(n)) != sizeof(n))
-		return 0;
-	return n;
 }
 
 /* Make the UART raise its interrupt: enable THRI with an empty FIFO */
@@ -253,15 +149,15 @@ TEST_F(mtty, intx)
 
 	/* the UART's interrupt reaches the eventfd ... */
 	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(1, fired(self->efd, 2000));
+	EXPECT_EQ(1, eventfd_wait(self->efd, 2000));
 
 	/* ... and masks INTx: nothing more until the user unmasks */
 	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(0, fired(self->efd, 200));
+	EXPECT_EQ(0, eventfd_wait(self->efd, 200));
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_UNMASK,
 			      VFIO_PCI_INTX_IRQ_INDEX, 1));
 	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(1, fired(self->efd, 2000));
+	EXPECT_EQ(1, eventfd_wait(self->efd, 2000));
 
 	/* a mask from the user silences it too, loopback included */
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_UNMASK,
@@ -271,12 +167,12 @@ TEST_F(mtty, intx)
 	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
 			      VFIO_PCI_INTX_IRQ_INDEX, 1));
-	EXPECT_EQ(0, fired(self->efd, 200));
+	EXPECT_EQ(0, eventfd_wait(self->efd, 200));
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_UNMASK,
 			      VFIO_PCI_INTX_IRQ_INDEX, 1));
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
 			      VFIO_PCI_INTX_IRQ_INDEX, 1));
-	EXPECT_EQ(1, fired(self->efd, 2000));
+	EXPECT_EQ(1, eventfd_wait(self->efd, 2000));
 
 	/* no mask eventfd */
 	EXPECT_EQ(-1, set_irqs(self->device, VFIO_IRQ_SET_DATA_EVENTFD |
@@ -289,7 +185,7 @@ TEST_F(mtty, intx)
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
 			      VFIO_PCI_INTX_IRQ_INDEX, 0));
 	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(0, fired(self->efd, 200));
+	EXPECT_EQ(0, eventfd_wait(self->efd, 200));
 }
 
 TEST_F(mtty, intx_unmask_eventfd)
@@ -305,15 +201,15 @@ TEST_F(mtty, intx_unmask_eventfd)
 			      VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &unmask,
 			      sizeof(int32_t)));
 	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(1, fired(self->efd, 2000));
+	EXPECT_EQ(1, eventfd_wait(self->efd, 2000));
 	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(0, fired(self->efd, 200));
+	EXPECT_EQ(0, eventfd_wait(self->efd, 200));
 
 	/* a write to the unmask eventfd unmasks */
 	ASSERT_EQ(sizeof(one), write(unmask, &one, sizeof(one)));
 	usleep(100000);
 	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(1, fired(self->efd, 2000));
+	EXPECT_EQ(1, eventfd_wait(self->efd, 2000));
 	close(unmask);
 }
 
@@ -328,7 +224,7 @@ TEST_F(mtty, msi)
 	/* MSI is not masked: every interrupt arrives */
 	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
 	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(2, fired(self->efd, 2000));
+	EXPECT_EQ(2, eventfd_wait(self->efd, 2000));
 
 	/* data in the FIFO at the trigger level raises it too */
 	ASSERT_EQ(0, uart_write(self->device, self->bar0, UART_FCR,
@@ -337,7 +233,7 @@ TEST_F(mtty, msi)
 	ASSERT_EQ(0, uart_write(self->device, self->bar0, UART_IER,
 				UART_IER_RDI));
 	ASSERT_EQ(0, uart_write(self->device, self->bar0, UART_TX, 'x'));
-	EXPECT_EQ(1, fired(self->efd, 2000));
+	EXPECT_EQ(1, eventfd_wait(self->efd, 2000));
 
 	/* one index at a time */
 	EXPECT_EQ(-1, set_trigger(self->device, VFIO_PCI_INTX_IRQ_INDEX,
@@ -347,13 +243,13 @@ TEST_F(mtty, msi)
 	/* a new eventfd takes over */
 	ASSERT_EQ(0, set_trigger(self->device, VFIO_PCI_MSI_IRQ_INDEX, other));
 	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(1, fired(other, 2000));
-	EXPECT_EQ(0, fired(self->efd, 200));
+	EXPECT_EQ(1, eventfd_wait(other, 2000));
+	EXPECT_EQ(0, eventfd_wait(self->efd, 200));
 
 	/* loopback */
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
 			      VFIO_PCI_MSI_IRQ_INDEX, 1));
-	EXPECT_EQ(1, fired(other, 2000));
+	EXPECT_EQ(1, eventfd_wait(other, 2000));
 
 	/* no masking of MSI through VFIO */
 	EXPECT_EQ(-1, set_none(self->device, VFIO_IRQ_SET_ACTION_MASK,
@@ -364,31 +260,26 @@ TEST_F(mtty, msi)
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
 			      VFIO_PCI_MSI_IRQ_INDEX, 0));
 	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(0, fired(other, 200));
+	EXPECT_EQ(0, eventfd_wait(other, 200));
 	EXPECT_EQ(0, set_trigger(self->device, VFIO_PCI_INTX_IRQ_INDEX,
 				 self->efd));
 	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(1, fired(self->efd, 2000));
+	EXPECT_EQ(1, eventfd_wait(self->efd, 2000));
 	close(other);
 }
 
 TEST_F(mtty, close_drops_eventfds)
 {
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
-	char path[256];
-
 	ASSERT_EQ(0, set_trigger(self->device, VFIO_PCI_MSI_IRQ_INDEX,
 				 self->efd));
 	close(self->device);
+	close(self->iommufd);
 
 	/* reopened, the device has no index enabled */
-	ASSERT_EQ(0, find_cdev(self->uuid, path, sizeof(path)));
-	self->device = open(path, O_RDWR);
+	self->device = mdev_open(self->uuid, &self->iommufd);
 	ASSERT_LE(0, self->device);
-	bind.iommufd = self->iommufd;
-	ASSERT_EQ(0, ioctl(self->device, VFIO_DEVICE_BIND_IOMMUFD, &bind));
 	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(0, fired(self->efd, 200));
+	EXPECT_EQ(0, eventfd_wait(self->efd, 200));
 	EXPECT_EQ(-1, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
 			       VFIO_PCI_MSI_IRQ_INDEX, 1));
 	EXPECT_EQ(EINVAL, errno);

@@ -164,32 +164,6 @@ static void cfg_fix_bars(struct idxd_vdev *v)
 	}
 }
 
-static bool msix_function_masked(struct idxd_vdev *v)
-{
-	return cfg_r16(v, IDXD_VDEV_MSIX_CAP + PCI_MSIX_FLAGS) &
-	       PCI_MSIX_FLAGS_MASKALL;
-}
-
-/* Recompute the guest's mask of every vector and mirror what changed */
-static void idxd_vdev_update_masks(struct idxd_vdev *v)
-{
-	bool all = msix_function_masked(v);
-	unsigned int n;
-
-	for (n = 0; n < idxd_vdev_nvec(v); n++) {
-		bool masked = all || (idxd_vdev_r32(v, msix_entry(n, 3)) &
-				      PCI_MSIX_ENTRY_CTRL_MASKBIT);
-
-		if (masked == test_bit(n, &v->guest_masked))
-			continue;
-		if (masked)
-			set_bit(n, &v->guest_masked);
-		else
-			clear_bit(n, &v->guest_masked);
-		idxd_vdev_irq_sync_mask(v, n);
-	}
-}
-
 static bool cfg_bus_master(struct idxd_vdev *v)
 {
 	return cfg_r16(v, PCI_COMMAND) & PCI_COMMAND_MASTER;
@@ -266,7 +240,11 @@ static void idxd_vdev_regs_init(struct idxd_vdev *v)
 		idxd_vdev_w32(v, wqcfg(i, 6), cfg.bits[6]);
 	}
 
-	/* Every MSI-X vector masked */
+	/*
+	 * The MSI-X table reads as on the device after reset.  It is storage
+	 * only: a VMM emulates the guest's table itself and tells the vdev
+	 * which vectors to signal through VFIO_DEVICE_SET_IRQS.
+	 */
 	for (i = 0; i < idxd_vdev_nvec(v); i++)
 		idxd_vdev_w32(v, msix_entry(i, 3), PCI_MSIX_ENTRY_CTRL_MASKBIT);
 
@@ -286,7 +264,6 @@ void idxd_vdev_emu_init(struct idxd_vdev *v)
 	idxd_vdev_cfg_init(v);
 	cfg_fix_bars(v);
 	idxd_vdev_regs_init(v);
-	v->guest_masked = BIT(idxd_vdev_nvec(v)) - 1;
 }
 
 /* Drain the host WQs behind virtual WQs @wqs, aborting them first if @abort */
@@ -306,41 +283,64 @@ static void wqs_drain(struct idxd_vdev *v, unsigned long wqs, bool abort)
 }
 
 /**
- * idxd_vdev_emu_reset() - reset the virtual function
+ * idxd_vdev_quiesce_dma() - abort the descriptors the host WQs hold
  * @v: the vdev, its lock held
  *
- * As a function level reset: descriptors are aborted, registers and the
- * config space's control bits return to their reset values (the BAR
- * addresses stay), every vector is masked and the guest's interrupt
- * handles are gone.  The user's eventfds and the host entries stay.
+ * Before the domain behind the vdev's PASID goes: the descriptors the host
+ * WQs took are aborted or complete first.
  */
-void idxd_vdev_emu_reset(struct idxd_vdev *v)
+void idxd_vdev_quiesce_dma(struct idxd_vdev *v)
+{
+	lockdep_assert_held(&v->lock);
+	wqs_drain(v, BIT(v->nwqs) - 1, true);
+}
+
+/*
+ * RESET_DEVICE: descriptors are aborted, the registers return to their
+ * reset values and the guest's interrupt handles are gone.  The config
+ * space is not the device's to reset: the guest's driver enables bus
+ * master and memory decoding before it resets the device, and a VMM reads
+ * PCI_COMMAND back from the vdev.
+ */
+static void idxd_vdev_dev_reset(struct idxd_vdev *v)
 {
 	unsigned int i;
-	u32 bar[4];
-	u8 line;
 
 	lockdep_assert_held(&v->lock);
 	for (i = 0; i < v->nwqs; i++)
 		wq_set_state(v, i, false);
 	wqs_drain(v, BIT(v->nwqs) - 1, true);
-	idxd_vdev_irq_revoke_all(v);
+	idxd_vdev_irq_reset(v);
 	/* Errors of descriptors from before the reset are not the guest's */
 	spin_lock(&v->err_lock);
 	v->err.valid = 0;
 	v->err_overflow = false;
 	clear_bit(IDXD_VDEV_EV_SWERR, &v->events);
 	spin_unlock(&v->err_lock);
+	idxd_vdev_regs_init(v);
+}
 
+/**
+ * idxd_vdev_emu_reset() - function level reset of the virtual function
+ * @v: the vdev, its lock held
+ *
+ * A device reset (see idxd_vdev_dev_reset()), and the config space's
+ * control bits return to their reset values; the BAR addresses and the
+ * interrupt line stay.  The user's eventfds and the host IMS entries stay.
+ */
+void idxd_vdev_emu_reset(struct idxd_vdev *v)
+{
+	u32 bar[4];
+	u8 line;
+
+	lockdep_assert_held(&v->lock);
+	idxd_vdev_dev_reset(v);
 	memcpy(bar, &v->cfg[PCI_BASE_ADDRESS_0], sizeof(bar));
 	line = v->cfg[PCI_INTERRUPT_LINE];
 	idxd_vdev_cfg_init(v);
 	memcpy(&v->cfg[PCI_BASE_ADDRESS_0], bar, sizeof(bar));
 	v->cfg[PCI_INTERRUPT_LINE] = line;
 	cfg_fix_bars(v);
-
-	idxd_vdev_regs_init(v);
-	idxd_vdev_update_masks(v);
 }
 
 /**
@@ -369,7 +369,6 @@ ssize_t idxd_vdev_cfg_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 	while (done < count) {
 		size_t n = min(count - done, sizeof(data));
 		unsigned int off = pos + done, i;
-		u16 old_msix;
 
 		if (!write) {
 			mutex_lock(&v->lock);
@@ -384,15 +383,12 @@ ssize_t idxd_vdev_cfg_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 		if (copy_from_user(data, buf + done, n))
 			return -EFAULT;
 		mutex_lock(&v->lock);
-		old_msix = cfg_r16(v, IDXD_VDEV_MSIX_CAP + PCI_MSIX_FLAGS);
 		for (i = 0; i < n; i++) {
 			u8 m = v->cfg_wmask[off + i];
 
 			v->cfg[off + i] = (v->cfg[off + i] & ~m) | (data[i] & m);
 		}
 		cfg_fix_bars(v);
-		if (old_msix != cfg_r16(v, IDXD_VDEV_MSIX_CAP + PCI_MSIX_FLAGS))
-			idxd_vdev_update_masks(v);
 		mutex_unlock(&v->lock);
 		done += n;
 	}
@@ -650,7 +646,7 @@ static void idxd_vdev_cmd(struct idxd_vdev *v, u32 val)
 				  cmd.cmd == IDXD_CMD_ABORT_ALL);
 		break;
 	case IDXD_CMD_RESET_DEVICE:
-		idxd_vdev_emu_reset(v);
+		idxd_vdev_dev_reset(v);
 		break;
 	case IDXD_CMD_ENABLE_WQ:
 		err = cmd_enable_wq(v, cmd.operand);
@@ -743,13 +739,11 @@ static void idxd_vdev_bar0_write32(struct idxd_vdev *v, unsigned int off,
 	if (off >= IDXD_VDEV_MSIX_TABLE_OFFSET &&
 	    off < IDXD_VDEV_MSIX_TABLE_OFFSET +
 		  idxd_vdev_nvec(v) * PCI_MSIX_ENTRY_SIZE) {
+		/* Storage only, see idxd_vdev_regs_init() */
 		rel = off - IDXD_VDEV_MSIX_TABLE_OFFSET;
-		if ((rel % PCI_MSIX_ENTRY_SIZE) == PCI_MSIX_ENTRY_VECTOR_CTRL) {
-			idxd_vdev_w32(v, off, val & PCI_MSIX_ENTRY_CTRL_MASKBIT);
-			idxd_vdev_update_masks(v);
-		} else {
-			idxd_vdev_w32(v, off, val);
-		}
+		if ((rel % PCI_MSIX_ENTRY_SIZE) == PCI_MSIX_ENTRY_VECTOR_CTRL)
+			val &= PCI_MSIX_ENTRY_CTRL_MASKBIT;
+		idxd_vdev_w32(v, off, val);
 		return;
 	}
 
@@ -813,20 +807,22 @@ ssize_t idxd_vdev_bar0_rw(struct idxd_vdev *v, char __user *buf, size_t count,
  * @v: the vdev, its lock held
  * @vwq: the virtual WQ
  *
- * The user loses the WQ's portals, the virtual device halts (raising the
- * misc vector if the guest enabled halt interrupts) and stays halted.
+ * The user loses the portals of every WQ of the vdev and the descriptors
+ * they took, the virtual device halts (raising the misc vector if the
+ * guest enabled halt interrupts) and stays halted.
  */
 void idxd_vdev_wq_gone(struct idxd_vdev *v, unsigned int vwq)
 {
 	unsigned int i;
 
 	lockdep_assert_held(&v->lock);
-	mutex_lock(&v->map_lock);
-	set_bit(vwq, &v->gone);
-	mutex_unlock(&v->map_lock);
 	/* Disabled, every WQ's portals map the sink page from now on */
 	for (i = 0; i < v->nwqs; i++)
 		wq_set_state(v, i, false);
+	idxd_vdev_quiesce_dma(v);
+	mutex_lock(&v->map_lock);
+	set_bit(vwq, &v->gone);
+	mutex_unlock(&v->map_lock);
 
 	idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET, IDXD_DEVICE_STATE_HALT);
 	if (idxd_vdev_r32(v, IDXD_GENCTRL_OFFSET) & IDXD_VDEV_GENCTRL_HALT)

@@ -10,29 +10,29 @@
  * entry through its interrupt handle, the DSA writes the entry's message
  * and the host interrupt handler signals the vector's eventfd.
  *
- * An entry is allocated when the user gives its vector an eventfd, with
- * the vdev's PASID as the entry's instance cookie, so that only
- * descriptors of the vdev's WQs can raise it.  It stays allocated while
- * the vector's eventfd comes and goes, so that the handle the guest got
- * from REQUEST_INT_HANDLE stays valid (an interrupt without an eventfd is
- * kept pending in the masked entry), and is freed when the user disables
- * the MSI-X index.  The guest's mask bits are mirrored into the entry's
- * mask bit with disable_irq()/enable_irq() on a lazy-disable-free
- * interrupt, so that a masked entry latches its message in hardware.
+ * An entry is allocated when the user first gives its vector an eventfd,
+ * with the vdev's PASID as the entry's instance cookie, so that only
+ * descriptors of the vdev's WQs can raise it, and it stays allocated until
+ * the device is closed.  The handle the guest got from REQUEST_INT_HANDLE
+ * therefore stays valid while the vector's eventfd comes and goes and
+ * while the user disables and enables the MSI-X index, which QEMU 7.2 does
+ * each time the guest uses a vector higher than any before.
  *
- * When the index comes back and a vector gets another entry than the one
- * whose handle the guest held, the handle is revoked: vector 0 interrupts
- * with INTCAUSE's handle revoked bit and the guest asks for its handles
- * again, as after a host reset of a device.  Host software errors of the
- * vdev's descriptors reach the virtual SWERR and vector 0 the same way,
- * through the vdev's event work.
+ * Mask state reaches the vdev only through VFIO: a VMM emulates the
+ * guest's MSI-X table itself, never forwards its writes, and takes a
+ * vector's eventfd away (or never gives it one) while the guest masks it.
+ * A vector without an eventfd holds its interrupts: vector 0 keeps its
+ * event pending in software, a vector N >= 1 in its host IMS entry, which
+ * the host masks when its interrupt is freed; both are delivered once the
+ * vector gets an eventfd again.  The virtual MSI-X table is storage only.
+ *
+ * Host software errors of the vdev's descriptors reach the virtual SWERR
+ * and vector 0 through the vdev's event work.
  *
  * Locking: the backend's operations run under the frontend's lock, which
- * nests inside the vdev's lock; they read the guest's mask bits with
- * atomic bit operations.  The host's error handler runs under the DSA's
- * dev_lock and only takes the vdev's err_lock; everything it and the
- * backend have to tell the guest is passed to the event work, which takes
- * the vdev's lock.
+ * nests inside the vdev's lock.  The host's error handler runs under the DSA's
+ * dev_lock and only takes the vdev's err_lock; what it has to tell the
+ * guest is passed to the event work, which takes the vdev's lock.
  */
 
 #include <linux/eventfd.h>
@@ -61,8 +61,6 @@ static int idxd_vdev_be_request(struct vfio_pci_irq_backend *be,
 	struct idxd_vdev *v = be_to_vdev(be);
 	unsigned int n = vec->vector;
 	struct idxd_vdev_vec *hv;
-	unsigned long flags = 0;
-	bool masked;
 	int rc;
 
 	if (vec->index != VFIO_PCI_MSIX_IRQ_INDEX || !n ||
@@ -84,40 +82,22 @@ static int idxd_vdev_be_request(struct vfio_pci_irq_backend *be,
 			return rc;
 		}
 		hv->allocated = true;
-		/* Masking must reach the entry at once, not on the next message */
-		irq_set_status_flags(hv->ims.map.virq, IRQ_DISABLE_UNLAZY);
-		/*
-		 * The guest still holds the handle of the entry the vector had
-		 * before its index was disabled.  The same entry keeps it
-		 * valid; another one revokes it, which the guest learns
-		 * through vector 0 and answers by asking for its handles again.
-		 */
-		if (test_and_clear_bit(n, &v->revoked)) {
-			if (v->revoked_handle[n] == hv->ims.handle) {
-				hv->granted = true;
-			} else {
-				set_bit(IDXD_VDEV_EV_REVOKED, &v->events);
-				schedule_work(&v->event_work);
-			}
-		}
 	}
 
-	masked = test_bit(n, &v->guest_masked);
-	if (masked)
-		flags |= IRQF_NO_AUTOEN;
-	rc = request_irq(hv->ims.map.virq, idxd_vdev_ims_handler, flags,
-			 hv->name, vec);
+	/* Unmasks the entry, which delivers a message it held back */
+	rc = request_irq(hv->ims.map.virq, idxd_vdev_ims_handler, 0, hv->name,
+			 vec);
 	if (rc) {
 		dev_warn(&v->vdev.device, "vector %u: request_irq %d: %d\n",
 			 n, hv->ims.map.virq, rc);
 		return rc;
 	}
 	hv->requested = true;
-	hv->host_masked = masked;
 	vec->map = hv->ims.map;
 	return 0;
 }
 
+/* Masks the entry, which from now on holds its message back */
 static void idxd_vdev_be_free(struct vfio_pci_irq_backend *be,
 			      struct vfio_pci_irq_vec *vec)
 {
@@ -128,30 +108,6 @@ static void idxd_vdev_be_free(struct vfio_pci_irq_backend *be,
 		return;
 	free_irq(hv->ims.map.virq, vec);
 	hv->requested = false;
-	hv->host_masked = false;
-}
-
-/* The MSI-X index is disabled: the entries go, the guest's handles too */
-static void idxd_vdev_be_disable(struct vfio_pci_irq_backend *be)
-{
-	struct idxd_vdev *v = be_to_vdev(be);
-	unsigned int n;
-
-	for (n = 1; n < idxd_vdev_nvec(v); n++) {
-		struct idxd_vdev_vec *hv = &v->vecs[n];
-
-		if (!hv->allocated)
-			continue;
-		WARN_ON_ONCE(hv->requested);
-		if (hv->granted) {
-			/* Revoked if the vector comes back on another entry */
-			v->revoked_handle[n] = hv->ims.handle;
-			set_bit(n, &v->revoked);
-			hv->granted = false;
-		}
-		idxd_wq_ims_free(idxd_vdev_host_wq(v, n - 1), &hv->ims);
-		hv->allocated = false;
-	}
 }
 
 static bool idxd_vdev_be_is_dynamic(struct vfio_pci_irq_backend *be)
@@ -162,7 +118,6 @@ static bool idxd_vdev_be_is_dynamic(struct vfio_pci_irq_backend *be)
 static const struct vfio_pci_irq_backend_ops idxd_vdev_be_ops = {
 	.request	= idxd_vdev_be_request,
 	.free		= idxd_vdev_be_free,
-	.disable	= idxd_vdev_be_disable,
 	.is_dynamic	= idxd_vdev_be_is_dynamic,
 };
 
@@ -185,8 +140,21 @@ static int idxd_vdev_irq_count(struct vfio_pci_irq *irq, unsigned int index)
 	}
 }
 
+/* Vector 0 delivers an event it held back once it has an eventfd */
+static void idxd_vdev_vector_changed(struct vfio_pci_irq *irq,
+				     const struct vfio_pci_irq_vec *vec,
+				     bool has_trigger)
+{
+	struct idxd_vdev *v = container_of(irq, struct idxd_vdev, irq);
+
+	if (vec->index == VFIO_PCI_MSIX_IRQ_INDEX && !vec->vector &&
+	    has_trigger && test_and_clear_bit(IDXD_VDEV_V0_PENDING, &v->events))
+		vfio_pci_irq_signal(irq, VFIO_PCI_MSIX_IRQ_INDEX, 0);
+}
+
 const struct vfio_pci_irq_ops idxd_vdev_irq_ops = {
-	.count	= idxd_vdev_irq_count,
+	.count		= idxd_vdev_irq_count,
+	.vector_changed	= idxd_vdev_vector_changed,
 };
 
 /**
@@ -226,55 +194,17 @@ int idxd_vdev_irq_init(struct idxd_vdev *v)
  * @cause: the INTCAUSE bits to set
  *
  * The caller decides whether the cause interrupts (int_req, GENCTRL).
- * A vector masked by the guest keeps its PBA bit until it is unmasked.
+ * While vector 0 has no eventfd the interrupt is held pending (its PBA
+ * bit) and delivered when the vector gets one.
  */
 void idxd_vdev_irq_raise(struct idxd_vdev *v, u32 cause)
 {
-	unsigned int pba = IDXD_VDEV_MSIX_PBA_OFFSET;
-
 	lockdep_assert_held(&v->lock);
 	atomic_or(cause, &v->intcause);
-	if (test_bit(0, &v->guest_masked)) {
-		idxd_vdev_w64(v, pba, idxd_vdev_r64(v, pba) | BIT_ULL(0));
-		return;
-	}
-	vfio_pci_irq_signal(&v->irq, VFIO_PCI_MSIX_IRQ_INDEX, 0);
-}
-
-/**
- * idxd_vdev_irq_sync_mask() - mirror the guest's mask of a vector
- * @v: the vdev, its lock held
- * @vector: the vector whose bit in @v->guest_masked changed
- *
- * Vector 0 delivers its pending message when unmasked; vectors 1..N mask
- * or unmask their IMS entry.
- */
-void idxd_vdev_irq_sync_mask(struct idxd_vdev *v, unsigned int vector)
-{
-	unsigned int pba = IDXD_VDEV_MSIX_PBA_OFFSET;
-	struct idxd_vdev_vec *hv;
-	bool masked;
-
-	lockdep_assert_held(&v->lock);
-	if (!vector) {
-		if (!test_bit(0, &v->guest_masked) &&
-		    (idxd_vdev_r64(v, pba) & BIT_ULL(0))) {
-			idxd_vdev_w64(v, pba, idxd_vdev_r64(v, pba) & ~BIT_ULL(0));
-			vfio_pci_irq_signal(&v->irq, VFIO_PCI_MSIX_IRQ_INDEX, 0);
-		}
-		return;
-	}
-
+	/* Ordered against idxd_vdev_vector_changed() by the frontend's lock */
 	vfio_pci_irq_lock(&v->irq);
-	hv = &v->vecs[vector];
-	masked = test_bit(vector, &v->guest_masked);
-	if (hv->requested && masked != hv->host_masked) {
-		if (masked)
-			disable_irq(hv->ims.map.virq);
-		else
-			enable_irq(hv->ims.map.virq);
-		hv->host_masked = masked;
-	}
+	if (!vfio_pci_irq_signal(&v->irq, VFIO_PCI_MSIX_IRQ_INDEX, 0))
+		set_bit(IDXD_VDEV_V0_PENDING, &v->events);
 	vfio_pci_irq_unlock(&v->irq);
 }
 
@@ -282,19 +212,20 @@ void idxd_vdev_irq_sync_mask(struct idxd_vdev *v, unsigned int vector)
  * idxd_vdev_irq_pba() - the pending bit array of the virtual MSI-X table
  * @v: the vdev, its lock held
  *
- * Vector 0's bit is the emulated one; a vector N >= 1 is pending while its
- * host IMS entry is, i.e. it holds a message back because the guest masks
- * the vector or the vector has no eventfd.
+ * Vector 0 is pending while it holds an event back for want of an
+ * eventfd; a vector N >= 1 while its host IMS entry holds a message back.
  *
  * Return: the PBA's first (and only) quadword.
  */
 u64 idxd_vdev_irq_pba(struct idxd_vdev *v)
 {
-	u64 pba = idxd_vdev_r64(v, IDXD_VDEV_MSIX_PBA_OFFSET) & BIT_ULL(0);
+	u64 pba = 0;
 	unsigned int n;
 
 	lockdep_assert_held(&v->lock);
 	vfio_pci_irq_lock(&v->irq);
+	if (test_bit(IDXD_VDEV_V0_PENDING, &v->events))
+		pba |= BIT_ULL(0);
 	for (n = 1; n < idxd_vdev_nvec(v); n++) {
 		struct idxd_vdev_vec *hv = &v->vecs[n];
 
@@ -313,8 +244,8 @@ u64 idxd_vdev_irq_pba(struct idxd_vdev *v)
  * @handle: set to the handle of the vector's host IMS entry
  *
  * Return: 0; -EINVAL for vector 0 (no descriptor interrupts through it)
- * or a vector out of range; -ENOENT if the vector has no eventfd, hence
- * no host entry.
+ * or a vector out of range; -ENOENT if the vector never had an eventfd
+ * since the device was opened, hence has no host entry.
  */
 int idxd_vdev_irq_handle(struct idxd_vdev *v, unsigned int vector, u16 *handle)
 {
@@ -327,7 +258,7 @@ int idxd_vdev_irq_handle(struct idxd_vdev *v, unsigned int vector, u16 *handle)
 
 	vfio_pci_irq_lock(&v->irq);
 	hv = &v->vecs[vector];
-	if (hv->requested) {
+	if (hv->allocated) {
 		*handle = hv->ims.handle;
 		hv->granted = true;
 	} else {
@@ -365,12 +296,13 @@ int idxd_vdev_irq_release_handle(struct idxd_vdev *v, u16 handle)
 }
 
 /**
- * idxd_vdev_irq_revoke_all() - the guest holds no handle any more
+ * idxd_vdev_irq_reset() - a reset of the virtual device
  * @v: the vdev, its lock held
  *
- * For a reset of the virtual device; the host entries stay.
+ * The guest holds no handle and no event of vector 0 is pending any more;
+ * the host entries stay.
  */
-void idxd_vdev_irq_revoke_all(struct idxd_vdev *v)
+void idxd_vdev_irq_reset(struct idxd_vdev *v)
 {
 	unsigned int n;
 
@@ -378,8 +310,31 @@ void idxd_vdev_irq_revoke_all(struct idxd_vdev *v)
 	vfio_pci_irq_lock(&v->irq);
 	for (n = 1; n < idxd_vdev_nvec(v); n++)
 		v->vecs[n].granted = false;
-	v->revoked = 0;
-	clear_bit(IDXD_VDEV_EV_REVOKED, &v->events);
+	clear_bit(IDXD_VDEV_V0_PENDING, &v->events);
+	vfio_pci_irq_unlock(&v->irq);
+}
+
+/**
+ * idxd_vdev_irq_close() - the user closed the vdev
+ * @v: the vdev
+ *
+ * Disables the interrupts and frees the host IMS entries.
+ */
+void idxd_vdev_irq_close(struct idxd_vdev *v)
+{
+	unsigned int n;
+
+	vfio_pci_irq_close(&v->irq);
+	vfio_pci_irq_lock(&v->irq);
+	for (n = 1; n < idxd_vdev_nvec(v); n++) {
+		struct idxd_vdev_vec *hv = &v->vecs[n];
+
+		if (!hv->allocated)
+			continue;
+		idxd_wq_ims_free(idxd_vdev_host_wq(v, n - 1), &hv->ims);
+		hv->allocated = false;
+		hv->granted = false;
+	}
 	vfio_pci_irq_unlock(&v->irq);
 }
 
@@ -421,8 +376,7 @@ void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
  * @work: &idxd_vdev.event_work
  *
  * Host software errors go into the virtual SWERR and interrupt through
- * vector 0 if the guest enabled software error interrupts; a revoked
- * interrupt handle always interrupts through vector 0.
+ * vector 0 if the guest enabled software error interrupts.
  */
 void idxd_vdev_event_work(struct work_struct *work)
 {
@@ -441,7 +395,5 @@ void idxd_vdev_event_work(struct work_struct *work)
 		if (err.valid)
 			idxd_vdev_swerr(v, &err, overflow);
 	}
-	if (test_and_clear_bit(IDXD_VDEV_EV_REVOKED, &v->events))
-		idxd_vdev_irq_raise(v, IDXD_INTC_INT_HANDLE_REVOKED);
 	mutex_unlock(&v->lock);
 }

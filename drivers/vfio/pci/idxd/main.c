@@ -8,7 +8,9 @@
  * While the pool is not empty the DSA's PCI device is an mdev parent
  * whose types compose one or two WQs into a vdev: a VFIO device with the
  * PCI device API that looks like a DSA function of its own.  Each vdev
- * has a host PASID of its own, in its WQs and in its IMS entries.
+ * has a host PASID of its own, in its WQs and in its IMS entries; its
+ * user's iommufd IOAS is attached to that PASID of the DSA, so that the
+ * user's descriptors reach the user's mappings and nothing else.
  *
  * Locking, outermost first:
  * - idxd_vdev_bind_lock serialises binding and unbinding WQs, hence the
@@ -22,10 +24,22 @@
 
 #include <linux/cpufeature.h>
 #include <linux/iommu.h>
+#include <linux/iommufd.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include "vdev.h"
+
+/*
+ * INTEL-SA-01084: on a DSA that is not user_submission_safe, the idxd char
+ * device lets only CAP_SYS_RAWIO map a portal and filters what it submits;
+ * a vdev gives raw portals to an unprivileged VFIO user.  Such DSAs get no
+ * vdevs unless the administrator says so.
+ */
+static bool allow_unsafe_submission;
+module_param(allow_unsafe_submission, bool, 0644);
+MODULE_PARM_DESC(allow_unsafe_submission,
+		 "Offer vdevs on DSAs not safe for user submission (INTEL-SA-01084): their users submit unfiltered descriptors (default: no)");
 
 static DEFINE_MUTEX(idxd_vdev_bind_lock);
 static DEFINE_MUTEX(idxd_vdev_pool_lock);
@@ -190,7 +204,12 @@ static int idxd_vdev_open(struct vfio_device *vdev)
 	int rc = 0;
 
 	mutex_lock(&v->lock);
-	if (idxd_vdev_lost(v)) {
+	if (!v->idev) {
+		/* Legacy type1 never tells an emulated device the mappings */
+		dev_warn(vdev->dev,
+			 "not opened: the legacy VFIO container cannot give the vdev its user's mappings; use iommufd (the VFIO device cdev, or /dev/iommu as the container)\n");
+		rc = -EOPNOTSUPP;
+	} else if (idxd_vdev_lost(v)) {
 		dev_info(vdev->dev, "not opened: a WQ of the vdev was unbound\n");
 		rc = -ENODEV;
 	} else {
@@ -204,12 +223,34 @@ static void idxd_vdev_close(struct vfio_device *vdev)
 {
 	struct idxd_vdev *v = to_idxd_vdev(vdev);
 
-	/* The host entries go with the index, then the descriptors */
-	vfio_pci_irq_close(&v->irq);
+	/*
+	 * The host entries go with the index, then the descriptors; the
+	 * PASID is detached when the user unbinds from iommufd, next.
+	 */
+	idxd_vdev_irq_close(v);
 	cancel_work_sync(&v->event_work);
 	mutex_lock(&v->lock);
 	idxd_vdev_emu_reset(v);
 	mutex_unlock(&v->lock);
+}
+
+/*
+ * Descriptors never pass through the kernel: a portal only takes them
+ * through the user's mapping.  Accesses through read() and write() act as
+ * on a portal page that is not a portal of an enabled WQ: reads return
+ * zeros, writes go nowhere.
+ */
+static ssize_t idxd_vdev_bar2_rw(struct idxd_vdev *v, char __user *buf,
+				 size_t count, loff_t pos, bool write)
+{
+	if (pos < 0 || pos >= v->bar_size[1] || count > v->bar_size[1] - pos)
+		return -EINVAL;
+	dev_dbg_ratelimited(v->vdev.dev,
+			    "BAR2 %s of %zu bytes at %#llx: portals take descriptors through mmap only\n",
+			    write ? "write" : "read", count, pos);
+	if (!write && clear_user(buf, count))
+		return -EFAULT;
+	return count;
 }
 
 static ssize_t idxd_vdev_rw(struct idxd_vdev *v, char __user *buf,
@@ -227,10 +268,7 @@ static ssize_t idxd_vdev_rw(struct idxd_vdev *v, char __user *buf,
 		rc = idxd_vdev_bar0_rw(v, buf, count, pos, write);
 		break;
 	case VFIO_PCI_BAR2_REGION_INDEX:
-		/* Descriptors never pass through the kernel */
-		dev_dbg_ratelimited(v->vdev.dev,
-				    "BAR2 is reached through mmap only\n");
-		rc = -EINVAL;
+		rc = idxd_vdev_bar2_rw(v, buf, count, pos, write);
 		break;
 	default:
 		rc = -EINVAL;
@@ -371,7 +409,10 @@ static int idxd_vdev_get_region_info(struct idxd_vdev *v,
 		break;
 	case VFIO_PCI_BAR2_REGION_INDEX:
 		info.size = v->bar_size[1];
-		info.flags = VFIO_REGION_INFO_FLAG_MMAP |
+		/* A VMM maps the portals with the protection these give */
+		info.flags = VFIO_REGION_INFO_FLAG_READ |
+			     VFIO_REGION_INFO_FLAG_WRITE |
+			     VFIO_REGION_INFO_FLAG_MMAP |
 			     VFIO_REGION_INFO_FLAG_CAPS;
 		size = struct_size(sparse, areas, v->nwqs);
 		sparse = kzalloc(size, GFP_KERNEL);
@@ -475,6 +516,96 @@ static void idxd_vdev_request(struct vfio_device *vdev, unsigned int count)
 	}
 }
 
+/*
+ * DMA.  The user binds the vdev to an iommufd: that binds the vdev's PASID
+ * of the DSA, whose RID the host's idxd driver keeps.  Attaching an IOAS
+ * (or a paging HWPT) attaches that PASID to a domain that follows the
+ * user's mappings, so that the user's descriptors reach them and nothing
+ * else.  The PASID is detached before its WQs could take descriptors
+ * into another domain: after the portals are zapped and the host WQs
+ * drained (close, then unbind), or after the host WQs are aborted (the
+ * user detaches), or when a WQ of the vdev is unbound on the host.
+ */
+static int idxd_vdev_bind_iommufd(struct vfio_device *vdev,
+				  struct iommufd_ctx *ictx, u32 *out_device_id)
+{
+	struct idxd_vdev *v = to_idxd_vdev(vdev);
+	struct iommufd_device *idev;
+	int rc = 0;
+
+	idev = iommufd_device_bind_pasid(ictx, &v->idxd->pdev->dev,
+					 out_device_id);
+	if (IS_ERR(idev)) {
+		rc = PTR_ERR(idev);
+		dev_warn(vdev->dev, "cannot bind PASID %u of %s to iommufd: %d\n",
+			 v->pasid, dev_name(&v->idxd->pdev->dev), rc);
+		return rc;
+	}
+	mutex_lock(&v->lock);
+	v->idev = idev;
+	mutex_unlock(&v->lock);
+	return 0;
+}
+
+/* Detach the vdev's PASID; its host WQs take no descriptors of the user */
+static void idxd_vdev_dma_detach(struct idxd_vdev *v)
+{
+	lockdep_assert_held(&v->lock);
+	if (!v->attached)
+		return;
+	iommufd_device_detach(v->idev, v->pasid);
+	v->attached = false;
+}
+
+static void idxd_vdev_unbind_iommufd(struct vfio_device *vdev)
+{
+	struct idxd_vdev *v = to_idxd_vdev(vdev);
+
+	mutex_lock(&v->lock);
+	idxd_vdev_dma_detach(v);
+	iommufd_device_unbind(v->idev);
+	v->idev = NULL;
+	mutex_unlock(&v->lock);
+}
+
+static int idxd_vdev_attach_ioas(struct vfio_device *vdev, u32 *pt_id)
+{
+	struct idxd_vdev *v = to_idxd_vdev(vdev);
+	int rc;
+
+	mutex_lock(&v->lock);
+	if (idxd_vdev_lost(v)) {
+		rc = -ENODEV;
+		goto out;
+	}
+	/* A PASID's domain is not replaced in place: in between, DMA faults */
+	if (v->attached) {
+		idxd_vdev_quiesce_dma(v);
+		idxd_vdev_dma_detach(v);
+	}
+	rc = iommufd_device_attach(v->idev, v->pasid, pt_id);
+	if (rc)
+		dev_warn(vdev->dev, "cannot attach PASID %u to %u: %d\n",
+			 v->pasid, *pt_id, rc);
+	else
+		v->attached = true;
+out:
+	mutex_unlock(&v->lock);
+	return rc;
+}
+
+static void idxd_vdev_detach_ioas(struct vfio_device *vdev)
+{
+	struct idxd_vdev *v = to_idxd_vdev(vdev);
+
+	mutex_lock(&v->lock);
+	if (v->attached) {
+		idxd_vdev_quiesce_dma(v);
+		idxd_vdev_dma_detach(v);
+	}
+	mutex_unlock(&v->lock);
+}
+
 static const struct vfio_device_ops idxd_vdev_ops = {
 	.name		= "idxd-vdev",
 	.init		= idxd_vdev_init_dev,
@@ -486,10 +617,10 @@ static const struct vfio_device_ops idxd_vdev_ops = {
 	.mmap		= idxd_vdev_mmap,
 	.ioctl		= idxd_vdev_ioctl,
 	.request	= idxd_vdev_request,
-	.bind_iommufd	= vfio_iommufd_emulated_bind,
-	.unbind_iommufd	= vfio_iommufd_emulated_unbind,
-	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,
-	.detach_ioas	= vfio_iommufd_emulated_detach_ioas,
+	.bind_iommufd	= idxd_vdev_bind_iommufd,
+	.unbind_iommufd	= idxd_vdev_unbind_iommufd,
+	.attach_ioas	= idxd_vdev_attach_ioas,
+	.detach_ioas	= idxd_vdev_detach_ioas,
 };
 
 /* mdev driver: create and remove vdevs */
@@ -631,6 +762,14 @@ static int idxd_vdev_wq_probe(struct idxd_dev *idxd_dev)
 		rc = -EINVAL;
 		goto err_unlock_wq;
 	}
+	if (!idxd->user_submission_safe && !READ_ONCE(allow_unsafe_submission)) {
+		dev_err(dev,
+			"%s: %s is not safe for user submission (INTEL-SA-01084); set %s.allow_unsafe_submission=1 to offer its WQs to guests anyway\n",
+			IDXD_VDEV_NAME, dev_name(idxd_confdev(idxd)),
+			IDXD_VDEV_NAME);
+		rc = -EPERM;
+		goto err_unlock_wq;
+	}
 	if (!idxd->ims_size) {
 		dev_err(dev, "%s: %s has no IMS for the vdevs' vectors\n",
 			IDXD_VDEV_NAME, dev_name(idxd_confdev(idxd)));
@@ -722,6 +861,7 @@ static void idxd_vdev_wq_remove(struct idxd_dev *idxd_dev)
 			 dev_name(wq_confdev(wq)));
 		mutex_lock(&v->lock);
 		idxd_vdev_wq_gone(v, vw->vwq);
+		idxd_vdev_dma_detach(v);
 		mutex_unlock(&v->lock);
 		vfio_pci_irq_signal_req(&v->irq);
 		vw->unbound = true;
@@ -784,3 +924,4 @@ module_exit(idxd_vdev_exit);
 MODULE_DESCRIPTION("VFIO mediated devices made of Intel DSA work queues");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(IDXD);
+MODULE_IMPORT_NS(IOMMUFD);

@@ -58,6 +58,7 @@
 #define IDXD_VDEV_OFFSET(index)		((u64)(index) << VFIO_PCI_OFFSET_SHIFT)
 
 struct idxd_vdev;
+struct iommufd_device;
 
 /**
  * struct idxd_vdev_wq - a WQ bound to the idxd_vdev WQ driver
@@ -115,10 +116,9 @@ struct idxd_vdev_parent {
  * struct idxd_vdev_vec - the host IMS interrupt behind MSI-X vector N >= 1
  * @ims: the IMS entry, its Linux interrupt and its interrupt handle
  * @allocated: @ims is allocated.  It stays allocated while the vector's
- *	       eventfd comes and goes, so that the handle the guest holds
- *	       stays valid, until the MSI-X index is disabled.
+ *	       eventfd and the MSI-X index come and go, so that the handle
+ *	       the guest holds stays valid, until the device is closed.
  * @requested: the interrupt is requested and signals the vector's eventfd
- * @host_masked: the guest's mask is mirrored: disable_irq() is in effect
  * @granted: the guest got @ims.handle through REQUEST_INT_HANDLE
  * @name: the interrupt's name in /proc/interrupts
  *
@@ -128,7 +128,6 @@ struct idxd_vdev_vec {
 	struct idxd_ims_irq	ims;
 	bool			allocated;
 	bool			requested;
-	bool			host_masked;
 	bool			granted;
 	char			name[64];
 };
@@ -144,14 +143,14 @@ struct idxd_vdev_vec {
  * @wqs: the WQs; virtual WQ i is @wqs[i]
  * @pasid: the host PASID of the vdev, in its WQs and IMS entries
  * @lock: protects the emulated state below (config space, BAR0, commands)
- *	  and nests outside the frontend's lock
+ *	  and the DMA binding, and nests outside the frontend's lock
+ * @idev: the binding of @pasid of the DSA to the user's iommufd, NULL
+ *	  while the user has none (under @lock)
+ * @attached: @pasid is attached to a domain of the user (under @lock)
  * @cfg: the virtual config space
  * @cfg_wmask: the bits of @cfg the user may write
  * @bar_size: the size of BAR0 and BAR2
  * @bar0: the virtual BAR0 register file, MSI-X table and PBA included
- * @guest_masked: MSI-X vectors the guest masks (entry mask or function
- *		  mask); atomic bit operations, changed under @lock, read by
- *		  the backend under the frontend's lock
  * @intcause: INTCAUSE, set from anywhere, W1C by the user (atomic)
  * @vecs: the host side of vectors 1..N, see &struct idxd_vdev_vec
  * @gone: virtual WQs whose host WQ was unbound: the vdev is halted for
@@ -168,12 +167,10 @@ struct idxd_vdev_vec {
  * @err: the first host software error of the vdev's WQs not yet in the
  *	 virtual SWERR; .valid is set while there is one
  * @err_overflow: errors were lost after @err
- * @revoked: vectors 1..N whose host entry went while the guest held its
- *	     handle (under the frontend's lock)
- * @revoked_handle: the handle the guest held for each of @revoked
- * @events: IDXD_VDEV_EV_* bits for @event_work (atomic)
- * @event_work: delivers host software errors and handle revocations to
- *		the virtual device under @lock
+ * @events: IDXD_VDEV_EV_SWERR for @event_work, IDXD_VDEV_V0_PENDING
+ *	    (atomic bit operations; see the bits' definitions)
+ * @event_work: delivers host software errors to the virtual device under
+ *		@lock
  */
 struct idxd_vdev {
 	struct vfio_device		vdev;
@@ -186,11 +183,12 @@ struct idxd_vdev {
 	ioasid_t			pasid;
 
 	struct mutex			lock; /* see above */
+	struct iommufd_device		*idev;
+	bool				attached;
 	u8				cfg[IDXD_VDEV_CFG_SIZE];
 	u8				cfg_wmask[IDXD_VDEV_CFG_SIZE];
 	u64				bar_size[2];
 	u8				bar0[IDXD_VDEV_BAR0_SIZE] __aligned(8);
-	unsigned long			guest_masked;
 	atomic_t			intcause;
 	struct idxd_vdev_vec		vecs[IDXD_VDEV_MAX_VECS];
 	unsigned long			gone;
@@ -202,15 +200,17 @@ struct idxd_vdev {
 	spinlock_t			err_lock; /* see above */
 	union sw_err_reg		err;
 	bool				err_overflow;
-	unsigned long			revoked;
-	u16				revoked_handle[IDXD_VDEV_MAX_VECS];
 	unsigned long			events;
 	struct work_struct		event_work;
 };
 
-/* @events of &struct idxd_vdev */
+/*
+ * @events of &struct idxd_vdev: a host software error for the event work;
+ * vector 0 holds an interrupt back for want of an eventfd (changed under
+ * the frontend's lock).
+ */
 #define IDXD_VDEV_EV_SWERR		0
-#define IDXD_VDEV_EV_REVOKED		1
+#define IDXD_VDEV_V0_PENDING		1
 
 static inline struct idxd_vdev *to_idxd_vdev(struct vfio_device *vdev)
 {
@@ -266,16 +266,17 @@ void idxd_vdev_wq_gone(struct idxd_vdev *v, unsigned int vwq);
 void idxd_vdev_swerr(struct idxd_vdev *v, union sw_err_reg *err,
 		     bool overflow);
 void idxd_vdev_zap_portals(struct idxd_vdev *v, unsigned int vwq);
+void idxd_vdev_quiesce_dma(struct idxd_vdev *v);
 
 /* irq.c: vector 0 and the IMS backend of vectors 1..N */
 extern const struct vfio_pci_irq_ops idxd_vdev_irq_ops;
 int idxd_vdev_irq_init(struct idxd_vdev *v);
 void idxd_vdev_irq_raise(struct idxd_vdev *v, u32 cause);
-void idxd_vdev_irq_sync_mask(struct idxd_vdev *v, unsigned int vector);
 u64 idxd_vdev_irq_pba(struct idxd_vdev *v);
 int idxd_vdev_irq_handle(struct idxd_vdev *v, unsigned int vector, u16 *handle);
 int idxd_vdev_irq_release_handle(struct idxd_vdev *v, u16 handle);
-void idxd_vdev_irq_revoke_all(struct idxd_vdev *v);
+void idxd_vdev_irq_reset(struct idxd_vdev *v);
+void idxd_vdev_irq_close(struct idxd_vdev *v);
 void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
 		      void *data);
 void idxd_vdev_event_work(struct work_struct *work);

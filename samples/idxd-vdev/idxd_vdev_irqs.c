@@ -6,12 +6,17 @@
  *   idxd_vdev_irqs UUID [NOOPS]
  *
  * Opens the mediated device UUID through its VFIO device cdev and
- * iommufd, enables the virtual DSA and its WQs with a completion
- * interrupt request (the emulated vector 0 fires), gives every WQ vector
- * an eventfd and asks REQUEST_INT_HANDLE for its handle (the handle of a
- * host IMS entry), maps the WQs' portals and submits NOOPS (default 3)
+ * iommufd and plays the stock guest idxd driver behind QEMU 7.2's
+ * vfio-pci: bus master on, RESET_DEVICE, MSI-X enabled the way QEMU 7.2
+ * does it (vector 0 alone; for each new highest vector the whole index
+ * off, then every vector in one VFIO_DEVICE_SET_IRQS), the virtual DSA
+ * and its WQs enabled with a completion interrupt request (the emulated
+ * vector 0 fires), REQUEST_INT_HANDLE for every WQ vector (the handle of
+ * a host IMS entry).  It maps the WQs' portals as QEMU does, with the
+ * protection BAR2's region flags give, and submits NOOPS (default 3)
  * NOOP descriptors with a completion interrupt request per WQ with
- * MOVDIR64B.  The IMS-backed vectors fire; nothing else does.
+ * MOVDIR64B.  The IMS-backed vectors fire; nothing else does.  Like QEMU,
+ * it never writes the vdev's MSI-X table: QEMU emulates the guest's.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -37,14 +42,17 @@
 #define REG_INTCAUSE		0x98
 #define REG_CMD			0xa0
 #define REG_CMDSTS		0xa8
-#define REG_MSIX_TABLE		0x1000
 #define CMD_ENABLE_DEVICE	1
+#define CMD_RESET_DEVICE	5
 #define CMD_ENABLE_WQ		6
 #define CMD_REQUEST_INT_HANDLE	13
 #define CMD_INT_REQ		0x80000000u
 
 static int device = -1;
 static __u64 bar0, cfg, bar2, bar2_size;
+static __u32 bar2_flags;
+static struct vfio_region_sparse_mmap_area areas[MAX_VECS];
+static unsigned int nareas;
 static int efd[MAX_VECS];
 static unsigned int nvec;
 
@@ -75,19 +83,81 @@ static __u32 cmd(unsigned int code, __u32 operand, int int_req)
 	return rd32(REG_CMDSTS);
 }
 
-static void set_eventfd(unsigned int vector, int fd)
+static int set_irqs(__u32 flags, unsigned int start, unsigned int count,
+		    const __s32 *fds)
 {
-	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	char buf[sizeof(struct vfio_irq_set) + MAX_VECS * sizeof(__s32)];
 	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
 
-	set->argsz = sizeof(buf);
-	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->argsz = sizeof(*set) + count * sizeof(__s32);
+	set->flags = flags | VFIO_IRQ_SET_ACTION_TRIGGER;
 	set->index = VFIO_PCI_MSIX_IRQ_INDEX;
-	set->start = vector;
-	set->count = 1;
-	memcpy(set->data, &fd, sizeof(fd));
-	if (ioctl(device, VFIO_DEVICE_SET_IRQS, set))
-		die("VFIO_DEVICE_SET_IRQS");
+	set->start = start;
+	set->count = count;
+	if (count)
+		memcpy(set->data, fds, count * sizeof(__s32));
+	return ioctl(device, VFIO_DEVICE_SET_IRQS, set);
+}
+
+/*
+ * QEMU 7.2's vfio_msix_vector_do_use() for vector @nr when the guest
+ * unmasks it: a vector above the highest one enabled disables the whole
+ * index and enables vectors 0..@nr in one call, -1 for those not in use;
+ * another one gets its own call.
+ */
+static void vector_use(unsigned int nr)
+{
+	static unsigned int nr_vectors, in_use;
+	__s32 fds[MAX_VECS];
+	unsigned int i;
+
+	in_use |= 1u << nr;
+	if (nr_vectors < nr + 1) {
+		set_irqs(VFIO_IRQ_SET_DATA_NONE, 0, 0, NULL);	/* result ignored, as QEMU does */
+		nr_vectors = nr + 1;
+		for (i = 0; i < nr_vectors; i++)
+			fds[i] = in_use & (1u << i) ? efd[i] : -1;
+		if (set_irqs(VFIO_IRQ_SET_DATA_EVENTFD, 0, nr_vectors, fds))
+			die("VFIO_DEVICE_SET_IRQS, vectors 0..N");
+		printf("vector %u: MSI-X index off, vectors 0..%u on\n", nr, nr);
+		return;
+	}
+	if (set_irqs(VFIO_IRQ_SET_DATA_EVENTFD, nr, 1, &efd[nr]))
+		die("VFIO_DEVICE_SET_IRQS, one vector");
+	printf("vector %u: on its own\n", nr);
+}
+
+/* BAR2's flags and sparse mmap areas, as QEMU's vfio_region_setup() reads them */
+static void bar2_info(void)
+{
+	char buf[1024];
+	struct vfio_region_info *reg = (struct vfio_region_info *)buf;
+	struct vfio_region_info_cap_sparse_mmap *sparse;
+	struct vfio_info_cap_header *hdr;
+	unsigned int off, i;
+
+	memset(buf, 0, sizeof(buf));
+	reg->argsz = sizeof(buf);
+	reg->index = VFIO_PCI_BAR2_REGION_INDEX;
+	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, reg) ||
+	    reg->argsz > sizeof(buf))
+		die("BAR2 region");
+	bar2 = reg->offset;
+	bar2_size = reg->size;
+	bar2_flags = reg->flags;
+	if (!(reg->flags & VFIO_REGION_INFO_FLAG_CAPS))
+		return;
+	for (off = reg->cap_offset, i = 0; off && off < sizeof(buf) - sizeof(*hdr) &&
+	     i < 16; off = hdr->next, i++) {
+		hdr = (struct vfio_info_cap_header *)(buf + off);
+		if (hdr->id != VFIO_REGION_INFO_CAP_SPARSE_MMAP)
+			continue;
+		sparse = (struct vfio_region_info_cap_sparse_mmap *)hdr;
+		for (nareas = 0; nareas < sparse->nr_areas && nareas < MAX_VECS;
+		     nareas++)
+			areas[nareas] = sparse->areas[nareas];
+		return;
+	}
 }
 
 /* Wait a while for interrupts and print what each vector received */
@@ -148,11 +218,7 @@ static void open_vdev(const char *uuid)
 	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &reg))
 		die("BAR0 region");
 	bar0 = reg.offset;
-	reg.index = VFIO_PCI_BAR2_REGION_INDEX;
-	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &reg))
-		die("BAR2 region");
-	bar2 = reg.offset;
-	bar2_size = reg.size;
+	bar2_info();
 	if (ioctl(device, VFIO_DEVICE_GET_IRQ_INFO, &irq))
 		die("VFIO_DEVICE_GET_IRQ_INFO");
 	nvec = irq.count < MAX_VECS ? irq.count : MAX_VECS;
@@ -185,6 +251,7 @@ int main(int argc, char **argv)
 	__u16 handle[MAX_VECS] = { 0 };
 	unsigned int i, n, nwqs, noops = 3;
 	__u16 vid, did, command;
+	int prot = 0;
 	__u32 sts;
 	char *portals;
 
@@ -209,13 +276,16 @@ int main(int argc, char **argv)
 		efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (efd[i] < 0)
 			die("eventfd");
-		set_eventfd(i, efd[i]);
-		wr32(REG_MSIX_TABLE + 16 * i + 12, 0);	/* unmask */
 	}
 
+	/* The guest's probe: bus master, then reset, as the stock idxd does */
 	command = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
 	if (pwrite(device, &command, 2, cfg + PCI_COMMAND) != 2)
 		die("config write");
+	printf("RESET_DEVICE: CMDSTS %#x\n", cmd(CMD_RESET_DEVICE, 0, 0));
+	/* MSI-X enabled: QEMU 7.2 puts vector 0 in place, then the misc IRQ */
+	vector_use(0);
+	vector_use(0);
 	sts = cmd(CMD_ENABLE_DEVICE, 0, 1);
 	printf("ENABLE_DEVICE with int_req: CMDSTS %#x, GENSTS %#x\n", sts,
 	       rd32(REG_GENSTS));
@@ -226,7 +296,9 @@ int main(int argc, char **argv)
 	printf("INTCAUSE %#x\n", rd32(REG_INTCAUSE));
 	wr32(REG_INTCAUSE, rd32(REG_INTCAUSE));
 
+	/* Each WQ's IRQ requested (QEMU enables its vector), then its handle */
 	for (i = 1; i < nvec; i++) {
+		vector_use(i);
 		sts = cmd(CMD_REQUEST_INT_HANDLE, i, 0);
 		if (sts & 0xff) {
 			fprintf(stderr, "REQUEST_INT_HANDLE %u: error %#x\n", i,
@@ -238,13 +310,25 @@ int main(int argc, char **argv)
 		       handle[i]);
 	}
 
+	/* BAR2's sparse areas, with the protection its flags give */
+	if (bar2_flags & VFIO_REGION_INFO_FLAG_READ)
+		prot |= PROT_READ;
+	if (bar2_flags & VFIO_REGION_INFO_FLAG_WRITE)
+		prot |= PROT_WRITE;
+	printf("BAR2: flags %#x, %u mmap areas\n", bar2_flags, nareas);
+	if (!(bar2_flags & VFIO_REGION_INFO_FLAG_MMAP) || !(prot & PROT_WRITE) ||
+	    nareas < nwqs) {
+		fprintf(stderr, "BAR2 cannot take descriptors through mmap\n");
+		return 1;
+	}
 	portals = mmap(NULL, bar2_size, PROT_NONE, MAP_SHARED | MAP_ANONYMOUS,
 		       -1, 0);
 	if (portals == MAP_FAILED)
 		die("mmap");
-	for (i = 0; i < nwqs; i++)
-		if (mmap(portals + i * 4 * PAGE, 2 * PAGE, PROT_WRITE,
-			 MAP_SHARED | MAP_FIXED, device, bar2 + i * 4 * PAGE) ==
+	for (i = 0; i < nareas; i++)
+		if (areas[i].offset + areas[i].size > bar2_size ||
+		    mmap(portals + areas[i].offset, areas[i].size, prot,
+			 MAP_SHARED | MAP_FIXED, device, bar2 + areas[i].offset) ==
 		    MAP_FAILED)
 			die("mmap of a WQ portal");
 

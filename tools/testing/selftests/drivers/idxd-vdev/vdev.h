@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the idxd vdev kselftest and the sample: set up a DSA
- * and its WQs through sysfs, create vdevs through mdev sysfs, open them
- * through the VFIO device cdev and iommufd, and play the guest driver.
+ * Helpers shared by the idxd vdev kselftests: set up a DSA and its WQs
+ * through sysfs, create vdevs through mdev sysfs, open them through the
+ * VFIO device cdev and iommufd, and play the guest driver the way QEMU
+ * 7.2's vfio-pci passes it through: the guest's MSI-X table is QEMU's own
+ * (never written here), vectors are enabled the way 7.2 does it, regions
+ * are mapped with the protection their flags give.
  */
 #ifndef IDXD_VDEV_TEST_H
 #define IDXD_VDEV_TEST_H
@@ -13,6 +16,7 @@
 #include "../dsa/dsa_sysfs.h"
 
 #define VDEV_DRIVER		"idxd_vdev"
+#define VDEV_UNSAFE_PARAM	"/sys/module/" VDEV_DRIVER "/parameters/allow_unsafe_submission"
 
 /* Virtual BAR0 registers (DSA specification) */
 #define REG_GENCAP		0x10
@@ -53,20 +57,41 @@ enum {
 #define ERR_NO_HANDLE		0x42
 
 #define PORTAL_PAGES_PER_WQ	4
+#define VDEV_FIRE_MS		5000	/* an interrupt comes within */
+#define VDEV_MAX_VEC		8
+#define VDEV_MAX_AREAS		8
+
+/* Descriptor flags (DSA specification) */
+#define DESC_CRAV		0x4	/* completion record address valid */
+#define DESC_RCR		0x8	/* request completion record */
+#define DESC_RCI		0x10	/* request completion interrupt */
+#define OP_NOOP			0x00
+#define OP_MEMMOVE		0x03
 
 struct vdev {
 	char uuid[40];
-	int iommufd;
+	int iommufd;		/* of the cdev's bind, or -1 */
+	int group;		/* /dev/vfio/N of the group path, or -1 */
+	int container;		/* its container, or -1 */
 	int device;
 	uint64_t cfg;		/* region offsets */
 	uint64_t bar0;
 	uint64_t bar2;
 	uint64_t bar2_size;
+	uint32_t bar2_flags;
+	unsigned int nareas;	/* BAR2's sparse mmap areas */
+	struct {
+		uint64_t offset;
+		uint64_t size;
+	} area[VDEV_MAX_AREAS];
 	int nvec;
-	int efd[8];
+	int efd[VDEV_MAX_VEC];
+	unsigned int msix_nr;	/* QEMU 7.2's nr_vectors */
+	unsigned int in_use;	/* vectors the guest uses (QEMU's "use") */
 	void *portals;		/* BAR2, mmap'd */
 };
 
+int vdev_modules_load(int allow_unsafe);
 int dsa_find(char *dsa, size_t dlen, char *bdf, size_t blen, int want_ims);
 int dsa_config_wq(const char *dsa, int i, int wq_size);
 int dsa_setup(const char *dsa, int nwqs, int wq_size);
@@ -74,8 +99,11 @@ int dsa_teardown(const char *dsa, int nwqs);
 
 int vdev_create(const char *bdf, const char *type, char *uuid, size_t len);
 int vdev_remove(const char *uuid);
+void vdev_init(struct vdev *v, const char *uuid);
 int vdev_open(struct vdev *v, const char *uuid);
+int vdev_open_fd(struct vdev *v, int device);
 void vdev_close(struct vdev *v);
+int cfg_find_cap(struct vdev *v, unsigned int id);
 
 int cfg_read(struct vdev *v, unsigned int off, void *buf, size_t len);
 int cfg_write(struct vdev *v, unsigned int off, const void *buf, size_t len);
@@ -86,12 +114,20 @@ int reg_write32(struct vdev *v, unsigned int off, uint32_t val);
 int vdev_set_eventfd(struct vdev *v, unsigned int index, unsigned int vector,
 		     int fd);
 int vdev_disable_msix(struct vdev *v);
+int vdev_enable_vectors(struct vdev *v);
+int vdev_msix_enable(struct vdev *v);
+int vdev_vector_use(struct vdev *v, unsigned int n);
 uint32_t vdev_cmd(struct vdev *v, unsigned int cmd, uint32_t operand,
 		  int int_req);
-void vdev_unmask(struct vdev *v, unsigned int vector, int unmask);
+int vdev_bring_up(struct vdev *v, int nwqs);
+int vdev_vector_up(struct vdev *v, unsigned int n, uint16_t *handle);
 int vdev_map_portals(struct vdev *v);
+void vdev_submit_desc(struct vdev *v, unsigned int vwq, const void *desc);
 void vdev_submit(struct vdev *v, unsigned int vwq, uint8_t opcode,
 		 uint32_t flags, uint16_t handle);
 void vdev_submit_noop(struct vdev *v, unsigned int vwq, uint16_t handle);
+
+int kmsg_open(void);
+int kmsg_find(int fd, const char *a, const char *b);
 
 #endif /* IDXD_VDEV_TEST_H */

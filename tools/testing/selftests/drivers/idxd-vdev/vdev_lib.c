@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Helpers of the idxd vdev kselftest: the host side through sysfs, the
- * guest side through VFIO.
+ * Helpers of the idxd vdev kselftests: the host side through sysfs, the
+ * guest side through VFIO, played the way QEMU 7.2's vfio-pci does it.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -15,9 +15,32 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
 #include "vdev.h"
+
+/*
+ * idxd and idxd_vdev loaded, and idxd_vdev's INTEL-SA-01084 opt-in set to
+ * @allow_unsafe: no DSA of Linux 6.12 is user_submission_safe, so without
+ * it no WQ binds to idxd_vdev.  Written to the parameter rather than given
+ * to modprobe, which ignores parameters of a module already loaded.
+ */
+int vdev_modules_load(int allow_unsafe)
+{
+	char buf[8];
+	int rc;
+
+	if (system("modprobe idxd && modprobe " VDEV_DRIVER))
+		return -ENOENT;
+	rc = sysfs_write(VDEV_UNSAFE_PARAM, allow_unsafe ? "Y" : "N");
+	if (rc)
+		return rc;
+	rc = sysfs_read(VDEV_UNSAFE_PARAM, buf, sizeof(buf));
+	if (rc)
+		return rc;
+	return strcmp(buf, allow_unsafe ? "Y" : "N") ? -EIO : 0;
+}
 
 /* The first DSA with (@want_ims) or without IMS entries */
 int dsa_find(char *dsa, size_t dlen, char *bdf, size_t blen, int want_ims)
@@ -146,37 +169,100 @@ static int region(struct vdev *v, unsigned int index, uint64_t *offset,
 	return 0;
 }
 
-int vdev_open(struct vdev *v, const char *uuid)
+/*
+ * BAR2's flags and sparse mmap areas, as QEMU reads them
+ * (vfio_region_setup(), vfio_setup_region_sparse_mmaps())
+ */
+static int bar2_info(struct vdev *v)
+{
+	char buf[1024];
+	struct vfio_region_info *info = (struct vfio_region_info *)buf;
+	struct vfio_region_info_cap_sparse_mmap *sparse;
+	struct vfio_info_cap_header *hdr;
+	unsigned int i, n = 0;
+
+	memset(buf, 0, sizeof(buf));
+	info->argsz = sizeof(buf);
+	info->index = VFIO_PCI_BAR2_REGION_INDEX;
+	if (ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, info))
+		return -errno;
+	if (info->argsz > sizeof(buf))
+		return -E2BIG;
+	v->bar2 = info->offset;
+	v->bar2_size = info->size;
+	v->bar2_flags = info->flags;
+	v->nareas = 0;
+	if (!(info->flags & VFIO_REGION_INFO_FLAG_CAPS))
+		return 0;
+	for (i = info->cap_offset; i && i + sizeof(*hdr) <= sizeof(buf) &&
+	     n < 16; i = hdr->next, n++) {
+		hdr = (struct vfio_info_cap_header *)(buf + i);
+		if (hdr->id != VFIO_REGION_INFO_CAP_SPARSE_MMAP)
+			continue;
+		sparse = (struct vfio_region_info_cap_sparse_mmap *)hdr;
+		if (sparse->nr_areas > VDEV_MAX_AREAS ||
+		    i + sizeof(*sparse) + sparse->nr_areas *
+		    sizeof(sparse->areas[0]) > sizeof(buf))
+			return -E2BIG;
+		for (v->nareas = 0; v->nareas < sparse->nr_areas; v->nareas++) {
+			v->area[v->nareas].offset = sparse->areas[v->nareas].offset;
+			v->area[v->nareas].size = sparse->areas[v->nareas].size;
+		}
+		break;
+	}
+	return 0;
+}
+
+/* A closed vdev named @uuid */
+void vdev_init(struct vdev *v, const char *uuid)
+{
+	int i;
+
+	memset(v, 0, sizeof(*v));
+	v->device = -1;
+	v->iommufd = -1;
+	v->group = -1;
+	v->container = -1;
+	for (i = 0; i < VDEV_MAX_VEC; i++)
+		v->efd[i] = -1;
+	snprintf(v->uuid, sizeof(v->uuid), "%s", uuid);
+}
+
+/* The regions and vectors of the VFIO device @device, now @v's */
+int vdev_open_fd(struct vdev *v, int device)
 {
 	struct vfio_irq_info irq = {
 		.argsz = sizeof(irq), .index = VFIO_PCI_MSIX_IRQ_INDEX,
 	};
 	int rc, i;
 
-	memset(v, 0, sizeof(*v));
-	v->device = -1;
-	v->iommufd = -1;
-	for (i = 0; i < 8; i++)
-		v->efd[i] = -1;
-	snprintf(v->uuid, sizeof(v->uuid), "%s", uuid);
-
-	v->device = mdev_open(uuid, &v->iommufd);
-	if (v->device < 0)
-		return v->device;
+	v->device = device;
 	rc = region(v, VFIO_PCI_CONFIG_REGION_INDEX, &v->cfg, NULL) ||
 	     region(v, VFIO_PCI_BAR0_REGION_INDEX, &v->bar0, NULL) ||
-	     region(v, VFIO_PCI_BAR2_REGION_INDEX, &v->bar2, &v->bar2_size);
+	     bar2_info(v);
 	if (rc)
 		return -EIO;
 	if (ioctl(v->device, VFIO_DEVICE_GET_IRQ_INFO, &irq))
 		return -errno;
 	v->nvec = irq.count;
-	for (i = 0; i < v->nvec && i < 8; i++) {
+	for (i = 0; i < v->nvec && i < VDEV_MAX_VEC; i++) {
 		v->efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (v->efd[i] < 0)
 			return -errno;
 	}
 	return 0;
+}
+
+/* Open @uuid through its VFIO device cdev, bound to a new iommufd */
+int vdev_open(struct vdev *v, const char *uuid)
+{
+	int device;
+
+	vdev_init(v, uuid);
+	device = mdev_open(uuid, &v->iommufd);
+	if (device < 0)
+		return device;
+	return vdev_open_fd(v, device);
 }
 
 void vdev_close(struct vdev *v)
@@ -190,13 +276,21 @@ void vdev_close(struct vdev *v)
 		close(v->device);
 	if (v->iommufd >= 0)
 		close(v->iommufd);
-	for (i = 0; i < 8; i++)
+	if (v->group >= 0)
+		close(v->group);
+	if (v->container >= 0)
+		close(v->container);
+	for (i = 0; i < VDEV_MAX_VEC; i++)
 		if (v->efd[i] >= 0)
 			close(v->efd[i]);
 	v->device = -1;
 	v->iommufd = -1;
-	for (i = 0; i < 8; i++)
+	v->group = -1;
+	v->container = -1;
+	for (i = 0; i < VDEV_MAX_VEC; i++)
 		v->efd[i] = -1;
+	v->msix_nr = 0;
+	v->in_use = 0;
 }
 
 int cfg_read(struct vdev *v, unsigned int off, void *buf, size_t len)
@@ -207,6 +301,24 @@ int cfg_read(struct vdev *v, unsigned int off, void *buf, size_t len)
 int cfg_write(struct vdev *v, unsigned int off, const void *buf, size_t len)
 {
 	return pwrite(v->device, buf, len, v->cfg + off) == (ssize_t)len ? 0 : -1;
+}
+
+/* The offset of capability @id in the config space, 0 if none */
+int cfg_find_cap(struct vdev *v, unsigned int id)
+{
+	uint8_t pos = 0, hdr[2];
+	int n;
+
+	if (cfg_read(v, PCI_CAPABILITY_LIST, &pos, 1))
+		return 0;
+	for (n = 0; pos && n < 48; n++) {
+		if (cfg_read(v, pos, hdr, 2))
+			return 0;
+		if (hdr[0] == id)
+			return pos;
+		pos = hdr[1];
+	}
+	return 0;
 }
 
 uint32_t reg_read32(struct vdev *v, unsigned int off)
@@ -250,6 +362,83 @@ int vdev_disable_msix(struct vdev *v)
 			NULL, 0) ? -errno : 0;
 }
 
+/*
+ * QEMU 7.2's vfio_enable_vectors(): one SET_IRQS for vectors 0 to
+ * msix_nr - 1, the eventfd of each vector in use, -1 for the others
+ */
+int vdev_enable_vectors(struct vdev *v)
+{
+	int32_t fds[VDEV_MAX_VEC];
+	unsigned int i;
+
+	if (!v->msix_nr || v->msix_nr > VDEV_MAX_VEC)
+		return -EINVAL;
+	for (i = 0; i < v->msix_nr; i++)
+		fds[i] = v->in_use & (1u << i) ? v->efd[i] : -1;
+	return set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
+			VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSIX_IRQ_INDEX, 0,
+			v->msix_nr, fds, v->msix_nr * sizeof(fds[0])) ? -errno : 0;
+}
+
+static int msix_ctrl(struct vdev *v, uint16_t clear, uint16_t set)
+{
+	int cap = cfg_find_cap(v, PCI_CAP_ID_MSIX);
+	uint16_t flags;
+
+	if (!cap || cfg_read(v, cap + PCI_MSIX_FLAGS, &flags, 2))
+		return -EIO;
+	flags = (flags & ~clear) | set;
+	return cfg_write(v, cap + PCI_MSIX_FLAGS, &flags, 2) ? -EIO : 0;
+}
+
+/*
+ * The guest's pci_alloc_irq_vectors() enables MSI-X with the function
+ * masked, QEMU passes the config write through and, in vfio_msix_enable(),
+ * has vfio_msix_vector_do_use() put vector 0 alone in place: the index
+ * disabled (QEMU ignores that this fails while it is not enabled), then
+ * enabled with vector 0's eventfd, count 1.  vfio_msix_vector_release()
+ * leaves it there when there is no KVM irqfd.  The guest then clears the
+ * function mask.  Vector 0 stays in use, as QEMU's notifier is kept.
+ */
+int vdev_msix_enable(struct vdev *v)
+{
+	int rc;
+
+	rc = msix_ctrl(v, 0, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	if (rc)
+		return rc;
+	vdev_disable_msix(v);
+	v->in_use = 1;
+	v->msix_nr = 1;
+	rc = vdev_enable_vectors(v);
+	if (rc)
+		return rc;
+	return msix_ctrl(v, PCI_MSIX_FLAGS_MASKALL, 0);
+}
+
+/*
+ * The guest unmasks vector @n in the MSI-X table QEMU emulates;
+ * vfio_msix_vector_do_use() in QEMU 7.2: a vector above the highest
+ * enabled one disables the whole index and enables vectors 0..@n again
+ * in one call; a lower one gets its own SET_IRQS.
+ */
+int vdev_vector_use(struct vdev *v, unsigned int n)
+{
+	int rc;
+
+	if (n >= VDEV_MAX_VEC)
+		return -EINVAL;
+	v->in_use |= 1u << n;
+	if (v->msix_nr < n + 1) {
+		rc = vdev_disable_msix(v);
+		if (rc)
+			return rc;
+		v->msix_nr = n + 1;
+		return vdev_enable_vectors(v);
+	}
+	return vdev_set_eventfd(v, VFIO_PCI_MSIX_IRQ_INDEX, n, v->efd[n]);
+}
+
 /* Run a command; returns CMDSTS */
 uint32_t vdev_cmd(struct vdev *v, unsigned int cmd, uint32_t operand,
 		  int int_req)
@@ -263,27 +452,84 @@ uint32_t vdev_cmd(struct vdev *v, unsigned int cmd, uint32_t operand,
 	return reg_read32(v, REG_CMDSTS);
 }
 
-/* The mask bit of MSI-X table entry @vector */
-void vdev_unmask(struct vdev *v, unsigned int vector, int unmask)
+/*
+ * The stock guest idxd's probe behind QEMU 7.2: memory and bus master
+ * on, RESET_DEVICE (polled, no int_req), MSI-X enabled (QEMU: vector 0
+ * alone), the misc vector requested (unmasked: QEMU gives vector 0 its
+ * eventfd again), ENABLE_DEVICE with int_req, which vector 0 completes;
+ * then WQs 0..@nwqs-1 enabled.  Returns 0, or minus the step that
+ * failed: 1 config space, 2 RESET_DEVICE, 3 MSI-X, 4 ENABLE_DEVICE,
+ * 5 its interrupt, 6 ENABLE_WQ.
+ */
+int vdev_bring_up(struct vdev *v, int nwqs)
 {
-	reg_write32(v, REG_MSIX_TABLE + 16 * vector + 12, unmask ? 0 : 1);
+	uint16_t command = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	int i;
+
+	if (cfg_write(v, PCI_COMMAND, &command, 2))
+		return -1;
+	if (vdev_cmd(v, CMD_RESET_DEVICE, 0, 0))
+		return -2;
+	if (vdev_msix_enable(v) || vdev_vector_use(v, 0))
+		return -3;
+	if (vdev_cmd(v, CMD_ENABLE_DEVICE, 0, 1))
+		return -4;
+	if (eventfd_wait(v->efd[0], VDEV_FIRE_MS) != 1)
+		return -5;
+	reg_write32(v, REG_INTCAUSE, INTC_CMD);
+	for (i = 0; i < nwqs; i++)
+		if (vdev_cmd(v, CMD_ENABLE_WQ, i, 0))
+			return -6;
+	return 0;
 }
 
+/*
+ * The guest requests vector @n's interrupt (QEMU 7.2 puts it in place)
+ * and asks for its handle
+ */
+int vdev_vector_up(struct vdev *v, unsigned int n, uint16_t *handle)
+{
+	uint32_t sts;
+
+	if (vdev_vector_use(v, n))
+		return -1;
+	sts = vdev_cmd(v, CMD_REQUEST_INT_HANDLE, n, 0);
+	if (sts & 0xff)
+		return -(int)(sts & 0xff);
+	*handle = sts >> 8;
+	return 0;
+}
+
+/*
+ * BAR2 as QEMU maps it (vfio_region_mmap()): each sparse mmap area with
+ * PROT_READ if the region is readable and PROT_WRITE if it is writable,
+ * here into one reservation so that WQ i's portal is at i x 16 KiB.  A
+ * region without the write flag is refused rather than mapped read-only:
+ * the first descriptor would fault in QEMU as it would here.
+ */
 int vdev_map_portals(struct vdev *v)
 {
+	int prot = 0, rc;
+	unsigned int i;
 	void *p;
 
-	/* Pages 0 and 1 of each WQ's four; map the first WQ's two */
+	if (!(v->bar2_flags & VFIO_REGION_INFO_FLAG_MMAP) || !v->nareas)
+		return -ENODEV;
+	if (v->bar2_flags & VFIO_REGION_INFO_FLAG_READ)
+		prot |= PROT_READ;
+	if (v->bar2_flags & VFIO_REGION_INFO_FLAG_WRITE)
+		prot |= PROT_WRITE;
+	if (!(prot & PROT_WRITE))
+		return -EACCES;
 	p = mmap(NULL, v->bar2_size, PROT_NONE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	for (uint64_t off = 0; off < v->bar2_size;
-	     off += PORTAL_PAGES_PER_WQ * 4096) {
-		if (mmap((char *)p + off, 2 * 4096, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_FIXED, v->device, v->bar2 + off) ==
-		    MAP_FAILED) {
-			int rc = -errno;
-
+	for (i = 0; i < v->nareas; i++) {
+		if (v->area[i].offset + v->area[i].size > v->bar2_size ||
+		    mmap((char *)p + v->area[i].offset, v->area[i].size, prot,
+			 MAP_SHARED | MAP_FIXED, v->device,
+			 v->bar2 + v->area[i].offset) == MAP_FAILED) {
+			rc = errno ? -errno : -EINVAL;
 			munmap(p, v->bar2_size);
 			return rc;
 		}
@@ -299,26 +545,75 @@ static void movdir64b(void *dst, const void *src)
 		     : : "a" (dst), "d" (src) : "memory");
 }
 
+/* The 64-byte descriptor @desc to virtual WQ @vwq's portal */
+void vdev_submit_desc(struct vdev *v, unsigned int vwq, const void *desc)
+{
+	static uint32_t *buf;
+	char *portal = (char *)v->portals + vwq * PORTAL_PAGES_PER_WQ * 4096;
+
+	if (!buf)
+		buf = aligned_alloc(64, 64);
+	if (!buf)
+		return;
+	memcpy(buf, desc, 64);
+	__sync_synchronize();
+	movdir64b(portal, buf);
+}
+
 /* A descriptor of @opcode and @flags, no completion record */
 void vdev_submit(struct vdev *v, unsigned int vwq, uint8_t opcode,
 		 uint32_t flags, uint16_t handle)
 {
-	static uint32_t *desc;
-	char *portal = (char *)v->portals + vwq * PORTAL_PAGES_PER_WQ * 4096;
+	uint32_t desc[16];
 
-	if (!desc)
-		desc = aligned_alloc(64, 64);
-	if (!desc)
-		return;
-	memset(desc, 0, 64);
+	memset(desc, 0, sizeof(desc));
 	desc[1] = ((uint32_t)opcode << 24) | (flags & 0xffffff);
 	desc[9] = handle;		/* int_handle at byte 36 */
-	__sync_synchronize();
-	movdir64b(portal, desc);
+	vdev_submit_desc(v, vwq, desc);
 }
 
 /* A NOOP with a completion interrupt request (RCI), no completion record */
 void vdev_submit_noop(struct vdev *v, unsigned int vwq, uint16_t handle)
 {
-	vdev_submit(v, vwq, 0, 0x10, handle);
+	vdev_submit(v, vwq, OP_NOOP, DESC_RCI, handle);
+}
+
+/*
+ * The kernel log from now on: /dev/kmsg, positioned at its end.  Returns
+ * the descriptor or a negative errno.
+ */
+int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/*
+ * Whether a record logged since kmsg_open() (or the last call) contains
+ * @a and, unless NULL, @b; 1 if so, 0 if not.
+ */
+int kmsg_find(int fd, const char *a, const char *b)
+{
+	char rec[2048];
+	int found = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		if (strstr(rec, a) && (!b || strstr(rec, b)))
+			found = 1;
+	}
+	return found;
 }

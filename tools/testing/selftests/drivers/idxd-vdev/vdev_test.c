@@ -485,7 +485,8 @@ TEST_F(host, two_wqs_vectors_come_and_go)
 	vdev_submit_noop(v, 0, h1);
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 2, -1));
 	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
-	EXPECT_EQ(ERR_NO_HANDLE, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 2, 0) & 0xff);
+	/* Its entry, hence its handle, stays */
+	EXPECT_EQ((uint32_t)h2 << 8, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 2, 0));
 	/* A NOOP for vector 2 meanwhile is kept for it */
 	vdev_submit_noop(v, 1, h2);
 	usleep(QUIET_MS * 1000);
@@ -494,9 +495,10 @@ TEST_F(host, two_wqs_vectors_come_and_go)
 	EXPECT_EQ(1, eventfd_wait(v->efd[2], FIRE_MS));
 	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
 
-	/* Without MSI-X there are no handles to give */
+	/* With MSI-X off, the entries and the guest's handles stay */
 	ASSERT_EQ(0, vdev_disable_msix(v));
-	EXPECT_EQ(ERR_NO_HANDLE, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0) & 0xff);
+	EXPECT_EQ((uint32_t)h1 << 8, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0));
+	EXPECT_EQ((uint32_t)h2 << 8, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 2, 0));
 }
 
 /*
@@ -952,7 +954,7 @@ TEST_F(host, hostile_user)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, pread(v->device, junk, 8, v->cfg + 4092));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, pwrite(v->device, junk, 64, v->bar2));
+	EXPECT_EQ(-1, pwrite(v->device, junk, 64, v->bar2 + v->bar2_size - 32));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, pread(v->device, junk, 4, 5ull << 40));
 	EXPECT_EQ(EINVAL, errno);
@@ -1003,6 +1005,21 @@ TEST_F(host, hostile_user)
 	ASSERT_EQ(0, vdev_map_portals(v));
 	vdev_submit_noop(v, 0, handle);
 	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+
+	/*
+	 * BAR2 through the file, which a VMM may use where it has no mmap:
+	 * as a portal of a disabled WQ, it takes writes, reads zeros and
+	 * passes no descriptor on
+	 */
+	memset(junk, 0, sizeof(junk));
+	((uint32_t *)junk)[1] = DESC_RCI;		/* NOOP */
+	((uint32_t *)junk)[9] = handle;
+	EXPECT_EQ(64, pwrite(v->device, junk, 64, v->bar2));
+	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	memset(junk, 0xff, sizeof(junk));
+	EXPECT_EQ(64, pread(v->device, junk, 64, v->bar2 + 4096));
+	for (i = 0; i < 64; i++)
+		EXPECT_EQ(0, junk[i]);
 }
 
 struct remover {

@@ -22,11 +22,20 @@
  * Portal writes: the memory API delivers a 64-byte store as eight
  * 8-byte writes.  A MOVDIR64B to MMIO dispatches all eight with the
  * BQL held (see target/i386), so no other access reaches the device
- * between them; the portal assembles the quadwords of one 64-byte slot
- * arriving in order and submits the descriptor when the last arrives.
- * Anything else (a partial or out of order write) is dropped.  ENQCMD
- * and ENQCMDS to shared WQs would use the same assembly and answer
- * accept or retry in the write's MemTxResult.
+ * between them, each marked as a piece of a direct store
+ * (MemTxAttrs.direct_store); the portal assembles the quadwords of one
+ * 64-byte slot arriving in order and submits the descriptor when the
+ * last arrives.  A partial or out of order write is dropped.  Ordered
+ * quadwords that are not a direct store (qtest's writes, or a vCPU's
+ * plain stores) are still assembled, unlike on hardware, but counted:
+ * the read-only properties x-portal-whole-stores (64-byte direct
+ * stores received whole) and x-portal-partial-writes (portal writes
+ * that were not a piece of one), and the trace points
+ * intel_dsa_portal_whole_store and intel_dsa_portal_partial_write, tell
+ * a test whether the descriptors of a guest, e.g. a nested one whose
+ * VMM stores them through a mapping of the portal, arrived as single
+ * 64-byte writes.  ENQCMD and ENQCMDS to shared WQs would use the same
+ * assembly and answer accept or retry in the write's MemTxResult.
  *
  * Errors that have no completion record to go to are reported in SWERR,
  * or, once software enabled it, in the event log (evl=on, the default):
@@ -63,6 +72,7 @@
 #include "sysemu/dma.h"
 #include "hw/dma/intel-dsa.h"
 #include "qom/object.h"
+#include "trace.h"
 
 OBJECT_DECLARE_SIMPLE_TYPE(IntelDSAState, INTEL_DSA)
 
@@ -185,6 +195,7 @@ typedef struct DSAWorkQueue {
     uint8_t asm_buf[DSA_DESC_SIZE];
     hwaddr asm_addr;
     unsigned asm_next;
+    bool asm_direct;
 } DSAWorkQueue;
 
 struct IntelDSAState {
@@ -236,6 +247,10 @@ struct IntelDSAState {
     /* The command waiting for WQs to drain, 0 if none. */
     unsigned pending_cmd;
     unsigned rr;
+
+    /* Portal writes, for tests; kept across resets. */
+    uint64_t portal_whole_stores;
+    uint64_t portal_partial_writes;
 };
 
 static bool dsa_enabled(IntelDSAState *s)
@@ -1405,8 +1420,16 @@ static uint64_t dsa_portal_read(void *opaque, hwaddr addr, unsigned size)
     return 0;
 }
 
-static void dsa_portal_write(void *opaque, hwaddr addr, uint64_t val,
-                             unsigned size)
+/* A portal write that is not a piece of a whole 64-byte direct store. */
+static void dsa_portal_partial(IntelDSAState *s, hwaddr addr, unsigned size,
+                               bool direct)
+{
+    s->portal_partial_writes++;
+    trace_intel_dsa_portal_partial_write(addr, size, direct);
+}
+
+static MemTxResult dsa_portal_write(void *opaque, hwaddr addr, uint64_t val,
+                                    unsigned size, MemTxAttrs attrs)
 {
     IntelDSAState *s = opaque;
     unsigned wq_id = addr / (DSA_PORTAL_SIZE * DSA_PORTALS_PER_WQ);
@@ -1419,31 +1442,43 @@ static void dsa_portal_write(void *opaque, hwaddr addr, uint64_t val,
         qemu_log_mask(LOG_GUEST_ERROR,
                       "intel-dsa: write to a missing portal 0x%"
                       HWADDR_PRIx "\n", addr);
-        return;
+        dsa_portal_partial(s, addr, size, attrs.direct_store);
+        return MEMTX_OK;
     }
     wq = &s->wqs[wq_id];
 
     if (idx == 0) {
         wq->asm_addr = slot;
         wq->asm_next = 0;
+        wq->asm_direct = attrs.direct_store;
     } else if (wq->asm_addr != slot || wq->asm_next != idx) {
         qemu_log_mask(LOG_GUEST_ERROR,
                       "intel-dsa: partial 64-byte portal write at 0x%"
                       HWADDR_PRIx ", dropped\n", addr);
         wq->asm_next = 0;
-        return;
+        dsa_portal_partial(s, addr, size, attrs.direct_store);
+        return MEMTX_OK;
+    }
+    if (!attrs.direct_store) {
+        wq->asm_direct = false;
+        dsa_portal_partial(s, addr, size, false);
     }
     stq_le_p(wq->asm_buf + idx * 8, val);
     wq->asm_next = idx + 1;
     if (wq->asm_next == DSA_DESC_SIZE / 8) {
         wq->asm_next = 0;
+        if (wq->asm_direct) {
+            s->portal_whole_stores++;
+            trace_intel_dsa_portal_whole_store(wq_id, slot);
+        }
         dsa_submit(s, wq_id, page >= DSA_PORTAL_IMS, wq->asm_buf);
     }
+    return MEMTX_OK;
 }
 
 static const MemoryRegionOps dsa_portal_ops = {
     .read = dsa_portal_read,
-    .write = dsa_portal_write,
+    .write_with_attrs = dsa_portal_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = {
         .min_access_size = 8,
@@ -1968,10 +2003,23 @@ static void intel_dsa_class_init(ObjectClass *klass, void *data)
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
 }
 
+static void intel_dsa_instance_init(Object *obj)
+{
+    IntelDSAState *s = INTEL_DSA(obj);
+
+    object_property_add_uint64_ptr(obj, "x-portal-whole-stores",
+                                   &s->portal_whole_stores,
+                                   OBJ_PROP_FLAG_READ);
+    object_property_add_uint64_ptr(obj, "x-portal-partial-writes",
+                                   &s->portal_partial_writes,
+                                   OBJ_PROP_FLAG_READ);
+}
+
 static const TypeInfo intel_dsa_info = {
     .name = TYPE_INTEL_DSA,
     .parent = TYPE_PCI_DEVICE,
     .instance_size = sizeof(IntelDSAState),
+    .instance_init = intel_dsa_instance_init,
     .class_init = intel_dsa_class_init,
     .interfaces = (InterfaceInfo[]) {
         { INTERFACE_PCIE_DEVICE },

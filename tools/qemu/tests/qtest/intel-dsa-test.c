@@ -12,6 +12,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "libqtest.h"
+#include "qapi/qmp/qdict.h"
 #include "libqos/pci.h"
 #include "libqos/pci-pc.h"
 #include "hw/pci/pci_regs.h"
@@ -96,7 +97,7 @@ static DSATest *dsa_start_args(const char *pre, const char *extra)
     uint64_t tables;
 
     t->qts = qtest_initf("-nodefaults -machine q35 -m 256M %s "
-                         "-device intel-dsa,"
+                         "-device intel-dsa,id=dsa,"
                          "addr=%d.0,wqs=%d,engines=%d,groups=%d,"
                          "wq-size=%d,ims-entries=%d,msix-vectors=%d%s",
                          pre ? pre : "", DSA_SLOT, DSA_WQS, DSA_ENGINES,
@@ -279,6 +280,20 @@ static uint8_t wait_status(DSATest *t, uint64_t compl)
 static void settle(DSATest *t)
 {
     g_assert_cmphex(dsa_cmd(t, DSA_CMD_DRAIN_ALL, 0, false), ==, 0);
+}
+
+/* A read-only counter of the device, a QOM property. */
+static uint64_t dsa_counter(DSATest *t, const char *name)
+{
+    QDict *rsp = qtest_qmp(t->qts, "{ 'execute': 'qom-get', 'arguments': "
+                           "{ 'path': '/machine/peripheral/dsa', "
+                           "'property': %s } }", name);
+    uint64_t val;
+
+    g_assert(qdict_haskey(rsp, "return"));
+    val = qdict_get_int(rsp, "return");
+    qobject_unref(rsp);
+    return val;
 }
 
 static void test_reset_values(void)
@@ -730,6 +745,48 @@ static void test_ims_pasid(void)
     g_assert_cmphex(qtest_readl(t->qts, compl + DSA_COMPL_INVALID_FLAGS), ==,
                     DSA_FLAG_RCI);
     g_assert_cmphex(qtest_readl(t->qts, msi), ==, 0);
+    dsa_stop(t);
+}
+
+/*
+ * The portal's accounting of 64-byte stores.  qtest writes memory the
+ * way a device or a vCPU's plain stores do, never as a MOVDIR64B: a
+ * descriptor it writes whole and in order is still taken, but each of
+ * its quadwords counts as a partial write, and no whole store is
+ * counted.  (A guest's MOVDIR64B, counted as a whole store, is checked
+ * in a VM: tools/testing/qemu/run-dsa-vm.)
+ */
+static void test_portal_accounting(void)
+{
+    DSATest *t = dsa_start_wq0();
+    uint64_t compl = alloc_mem(t, DSA_COMPL_SIZE, DSA_COMPL_SIZE);
+    uint64_t portal = t->bar2.addr + DSA_PORTAL_UNLIMITED * DSA_PORTAL_SIZE;
+    uint8_t d[DSA_DESC_SIZE];
+
+    g_assert_cmpuint(dsa_counter(t, "x-portal-whole-stores"), ==, 0);
+    g_assert_cmpuint(dsa_counter(t, "x-portal-partial-writes"), ==, 0);
+
+    desc_init(d, DSA_OPCODE_NOOP, DSA_FLAG_CRAV | DSA_FLAG_RCR, compl, 0, 0,
+              0, 0);
+    submit(t, 0, DSA_PORTAL_UNLIMITED, d);
+    g_assert_cmphex(wait_status(t, compl), ==, DSA_COMP_SUCCESS);
+    g_assert_cmpuint(dsa_counter(t, "x-portal-whole-stores"), ==, 0);
+    g_assert_cmpuint(dsa_counter(t, "x-portal-partial-writes"), ==, 8);
+
+    /* Half a descriptor, then the other half alone: both dropped. */
+    qtest_memset(t->qts, compl, 0, DSA_COMPL_SIZE);
+    qtest_memwrite(t->qts, portal, d, DSA_DESC_SIZE / 2);
+    qtest_memwrite(t->qts, portal + DSA_DESC_SIZE + DSA_DESC_SIZE / 2,
+                   d + DSA_DESC_SIZE / 2, DSA_DESC_SIZE / 2);
+    settle(t);
+    g_assert_cmphex(qtest_readb(t->qts, compl), ==, 0);
+    g_assert_cmpuint(dsa_counter(t, "x-portal-whole-stores"), ==, 0);
+    g_assert_cmpuint(dsa_counter(t, "x-portal-partial-writes"), ==, 16);
+
+    /* The counters are the device's history: a reset keeps them. */
+    qtest_qmp_assert_success(t->qts, "{ 'execute': 'system_reset' }");
+    qtest_qmp_eventwait(t->qts, "RESET");
+    g_assert_cmpuint(dsa_counter(t, "x-portal-partial-writes"), ==, 16);
     dsa_stop(t);
 }
 
@@ -1370,6 +1427,7 @@ int main(int argc, char **argv)
     qtest_add_func("/intel-dsa/noop-ims", test_noop_ims);
     qtest_add_func("/intel-dsa/mask-pending", test_mask_pending);
     qtest_add_func("/intel-dsa/ims-pasid", test_ims_pasid);
+    qtest_add_func("/intel-dsa/portal-accounting", test_portal_accounting);
     qtest_add_func("/intel-dsa/operations", test_operations);
     qtest_add_func("/intel-dsa/bad-descriptors", test_bad_descriptors);
     qtest_add_func("/intel-dsa/event-log", test_event_log);

@@ -356,7 +356,11 @@ static int idxd_vdev_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 		return -EINVAL;
 	}
 
-	mutex_lock(&v->lock);
+	/*
+	 * Under map_lock, as the fault handler: the vdev's lock is taken
+	 * around iommufd calls, which take the mm's mmap_lock inside.
+	 */
+	mutex_lock(&v->map_lock);
 	for (i = 0; i < len; i += PAGE_SIZE) {
 		if (!idxd_vdev_portal_page(v, off + i, &pfn)) {
 			dev_dbg_ratelimited(vdev->dev,
@@ -366,7 +370,7 @@ static int idxd_vdev_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 			break;
 		}
 	}
-	mutex_unlock(&v->lock);
+	mutex_unlock(&v->map_lock);
 	if (rc)
 		return rc;
 

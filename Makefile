@@ -33,7 +33,8 @@ help:
 	@echo "make distclean  remove build/"
 
 deps:
-	@tools/build/deps.sh "$(LINUX_PKG)=$(LINUX_PKG_VERSION)"
+	@tools/build/deps.sh "$(LINUX_PKG)=$(LINUX_PKG_VERSION)" \
+		"$(DEBIAN_HEADERS_PKG)=$(DEBIAN_LINUX_PKG_VERSION)"
 	@tools/build/debian-linux.sh "$(DEBIAN_LINUX_PKG)=$(DEBIAN_LINUX_PKG_VERSION)"
 
 linux: deps

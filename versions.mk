@@ -17,3 +17,8 @@ QEMU_PKG_VERSION := 1:7.2+dfsg-7+deb12u18
 # expect is upstream's: tools/build/debian-linux.sh, tools/testing/vm/vfio-compat
 DEBIAN_LINUX_PKG := linux-image-6.12.117+deb12-amd64-unsigned
 DEBIAN_LINUX_PKG_VERSION := 6.12.117-1~deb12u1
+
+# Its headers, installed: the nested guest's dmatest module, which Debian
+# does not build (CONFIG_DMATEST is not set), is built against them from
+# the pinned source (tools/testing/vm/nested-initramfs)
+DEBIAN_HEADERS_PKG := linux-headers-6.12.117+deb12-amd64

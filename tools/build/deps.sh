@@ -5,10 +5,11 @@
 # a second run installs nothing and does not touch apt's lists unless a
 # package is missing.
 #
-# Usage: deps.sh LINUX_PKG=VERSION
+# Usage: deps.sh LINUX_PKG=VERSION [PKG=VERSION...]
 set -euo pipefail
 
 linux_pkg=$1
+shift
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -16,7 +17,7 @@ SUDO=
 # Host tools for building the kernel, QEMU and the tests, and for running
 # the VM and its tests (the VM's root file system is this machine's).
 packages=(
-	"$linux_pkg"
+	"$linux_pkg" "$@"
 	bc bison flex build-essential ccache cpio git kmod libelf-dev libssl-dev
 	perl python3 python3-ply python3-git quilt rsync sparse xz-utils
 	dpkg-dev meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev

@@ -5,7 +5,13 @@
  * The vdev is a DSA 1.0 function whose configuration is fixed by its
  * composition (GENCAP.config_en 0): one group with one engine and the
  * vdev's N dedicated WQs, each the size, priority and limits of its host
- * WQ.  The guest's idxd driver reads that configuration; in WQCFG only the
+ * WQ.  It offers an event log, which the guest may configure and enable
+ * but which never receives an entry: software errors are reported in
+ * SWERR, which the guest's driver reads whether the log is on or not.
+ * The stock idxd of Linux 6.12 needs the offer: unbound from a device
+ * without an event log, it frees the log it does not have and oopses.
+ *
+ * The guest's idxd driver reads that configuration; in WQCFG only the
  * PASID, PASID enable and privilege bits are the guest's to write, and the
  * guest's PASID stays in the virtual register: the host WQ runs with the
  * vdev's host PASID.
@@ -46,8 +52,17 @@
 /* MSIX_PERM: ignore, PASID enable and PASID */
 #define IDXD_VDEV_MSIX_PERM_WMASK	(BIT(2) | BIT(3) | GENMASK(31, 12))
 
-#define IDXD_VDEV_GENCFG_WMASK		(GENMASK(7, 0) | BIT(12))
-#define IDXD_VDEV_GENCTRL_WMASK		(BIT(0) | BIT(1))
+#define IDXD_VDEV_GENCFG_EVL_EN		BIT(13)
+#define IDXD_VDEV_GENCFG_WMASK		(GENMASK(7, 0) | BIT(12) |	\
+					 IDXD_VDEV_GENCFG_EVL_EN)
+#define IDXD_VDEV_GENCTRL_WMASK		(BIT(0) | BIT(1) | BIT(2))
+
+/* EVLCFG, by dword: PASID enable, priv and base; size and PASID */
+static const u32 idxd_vdev_evlcfg_wmask[4] = {
+	GENMASK(31, 12) | BIT(1) | BIT(0), ~0u, ~0u, GENMASK(3, 0),
+};
+
+#define IDXD_VDEV_EVLSTATUS_HEAD	GENMASK(15, 0)
 #define IDXD_VDEV_GENCTRL_SOFTERR	BIT(0)
 #define IDXD_VDEV_GENCTRL_HALT		BIT(1)
 
@@ -191,6 +206,7 @@ static void idxd_vdev_regs_init(struct idxd_vdev *v)
 	gencap.cache_control_mem = idxd->hw.gen_cap.cache_control_mem;
 	gencap.cache_control_cache = idxd->hw.gen_cap.cache_control_cache;
 	gencap.cmd_cap = 1;
+	gencap.evl_support = 1;
 	gencap.max_xfer_shift = idxd->hw.gen_cap.max_xfer_shift;
 	gencap.max_batch_shift = idxd->hw.gen_cap.max_batch_shift;
 	/* No IMS, and a configuration fixed by the composition */
@@ -699,6 +715,12 @@ static void idxd_vdev_bar0_write32(struct idxd_vdev *v, unsigned int off,
 	case IDXD_GENCTRL_OFFSET:
 		idxd_vdev_w32(v, off, val & IDXD_VDEV_GENCTRL_WMASK);
 		return;
+	case IDXD_EVLSTATUS_OFFSET:
+		/* The guest consumes up to the tail, which stays 0 */
+		idxd_vdev_w32(v, off, val & IDXD_VDEV_EVLSTATUS_HEAD);
+		return;
+	case IDXD_EVLSTATUS_OFFSET + 4:
+		return;
 	case IDXD_INTCAUSE_OFFSET:
 		atomic_andnot(val, &v->intcause);
 		return;
@@ -711,6 +733,15 @@ static void idxd_vdev_bar0_write32(struct idxd_vdev *v, unsigned int off,
 			memset(&v->bar0[IDXD_VDEV_SWERR_OFFSET], 0, 32);
 		else
 			idxd_vdev_w32(v, off, idxd_vdev_r32(v, off) & ~(val & 0x2));
+		return;
+	}
+
+	if (off >= IDXD_EVLCFG_OFFSET && off < IDXD_EVLCFG_OFFSET + 16) {
+		/* Changes only while the event log is off */
+		if (idxd_vdev_r32(v, IDXD_GENCFG_OFFSET) & IDXD_VDEV_GENCFG_EVL_EN)
+			return;
+		rel = (off - IDXD_EVLCFG_OFFSET) / 4;
+		idxd_vdev_w32(v, off, val & idxd_vdev_evlcfg_wmask[rel]);
 		return;
 	}
 

@@ -30,6 +30,8 @@
 #define REG_CMDSTS		0xa8
 #define REG_CMDCAP		0xb0
 #define REG_SWERR		0xc0
+#define REG_EVLCFG		0xe0
+#define REG_EVLSTATUS		0xf0
 #define REG_WQCFG		0x500
 #define REG_MSIX_TABLE		0x1000
 #define REG_MSIX_PBA		0x1800
@@ -110,6 +112,7 @@ int cfg_write(struct vdev *v, unsigned int off, const void *buf, size_t len);
 uint32_t reg_read32(struct vdev *v, unsigned int off);
 uint64_t reg_read64(struct vdev *v, unsigned int off);
 int reg_write32(struct vdev *v, unsigned int off, uint32_t val);
+int reg_write64(struct vdev *v, unsigned int off, uint64_t val);
 
 int vdev_set_eventfd(struct vdev *v, unsigned int index, unsigned int vector,
 		     int fd);

@@ -344,6 +344,12 @@ int reg_write32(struct vdev *v, unsigned int off, uint32_t val)
 	return pwrite(v->device, &val, 4, v->bar0 + off) == 4 ? 0 : -errno;
 }
 
+/* One 8-byte access, as the guest's iowrite64() */
+int reg_write64(struct vdev *v, unsigned int off, uint64_t val)
+{
+	return pwrite(v->device, &val, 8, v->bar0 + off) == 8 ? 0 : -errno;
+}
+
 /* Give (@fd >= 0) or take (-1) the eventfd of one vector */
 int vdev_set_eventfd(struct vdev *v, unsigned int index, unsigned int vector,
 		     int fd)

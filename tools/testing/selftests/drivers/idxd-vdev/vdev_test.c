@@ -899,6 +899,59 @@ TEST_F(host, reset_device_keeps_config)
 	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
 }
 
+/*
+ * The event log, as the stock idxd sets it up at probe and frees it at
+ * unbind (idxd_device_evl_setup() and _free()): offered, configurable
+ * while off, and never written; errors stay in SWERR.
+ */
+TEST_F(host, event_log)
+{
+	struct vdev *v = &self->v[0];
+	uint64_t base = 0x12345000ull;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_bring_up(v, 1));
+	/* GENCAP.evl_support */
+	EXPECT_EQ(1, (reg_read64(v, REG_GENCAP) >> 13) & 3);
+
+	/* Base and size, then the log and its interrupt on */
+	reg_write64(v, REG_EVLCFG, base | 0x3);
+	reg_write64(v, REG_EVLCFG + 8, 0x40 | (0x12345ull << 16));
+	reg_write32(v, REG_GENCTRL, 0x7);
+	reg_write32(v, REG_GENCFG, 1u << 13);
+	EXPECT_EQ(base | 0x3, reg_read64(v, REG_EVLCFG));
+	EXPECT_EQ(0x40 | (0x12345ull << 16), reg_read64(v, REG_EVLCFG + 8));
+	EXPECT_EQ(0x7, reg_read32(v, REG_GENCTRL));
+	EXPECT_EQ(1u << 13, reg_read32(v, REG_GENCFG));
+	/* EVLCFG holds while the log is on; the log stays empty */
+	reg_write64(v, REG_EVLCFG, 0);
+	EXPECT_EQ(base | 0x3, reg_read64(v, REG_EVLCFG));
+	EXPECT_EQ(0, reg_read64(v, REG_EVLSTATUS));
+
+	/* A software error goes to SWERR, with the log on */
+	ASSERT_EQ(0, vdev_map_portals(v));
+	vdev_submit(v, 0, 0x3f, 0, 0);
+	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	EXPECT_NE(0, reg_read64(v, REG_SWERR) & 1);
+	EXPECT_EQ(0, reg_read64(v, REG_EVLSTATUS));
+
+	/* Off, and cleared as idxd_device_evl_free() does */
+	reg_write32(v, REG_GENCFG, 0);
+	reg_write32(v, REG_GENCTRL, 0x3);
+	reg_write64(v, REG_EVLCFG, 0);
+	reg_write64(v, REG_EVLCFG + 8, 0);
+	EXPECT_EQ(0, reg_read64(v, REG_EVLCFG));
+	EXPECT_EQ(0, reg_read64(v, REG_EVLCFG + 8));
+
+	/* A reset turns it off */
+	reg_write64(v, REG_EVLCFG, base);
+	reg_write32(v, REG_GENCFG, 1u << 13);
+	EXPECT_EQ(0, vdev_cmd(v, CMD_RESET_DEVICE, 0, 0));
+	EXPECT_EQ(0, reg_read32(v, REG_GENCFG));
+	EXPECT_EQ(0, reg_read64(v, REG_EVLCFG));
+}
+
 static unsigned int rnd(void)
 {
 	return (unsigned int)random();

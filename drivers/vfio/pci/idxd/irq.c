@@ -30,9 +30,9 @@
  * and vector 0 through the vdev's event work.
  *
  * Locking: the backend's operations run under the frontend's lock, which
- * nests inside the vdev's lock.  The host's error handler runs under the DSA's
- * dev_lock and only takes the vdev's err_lock; what it has to tell the
- * guest is passed to the event work, which takes the vdev's lock.
+ * nests inside the vdev's lock.  The host's error handler runs under the
+ * DSA's dev_lock and only takes the vdev's err_lock; what it has to tell
+ * the guest is passed to the event work, which takes the vdev's lock.
  */
 
 #include <linux/eventfd.h>

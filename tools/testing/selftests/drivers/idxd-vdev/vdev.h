@@ -98,6 +98,8 @@ int dsa_find(char *dsa, size_t dlen, char *bdf, size_t blen, int want_ims);
 int dsa_config_wq(const char *dsa, int i, int wq_size);
 int dsa_setup(const char *dsa, int nwqs, int wq_size);
 int dsa_teardown(const char *dsa, int nwqs);
+int vdev_host_setup(char *dsa, size_t dlen, char *bdf, size_t blen,
+		    int nwqs, int wq_size, int *setup);
 
 int vdev_create(const char *bdf, const char *type, char *uuid, size_t len);
 int vdev_remove(const char *uuid);

@@ -219,8 +219,6 @@ FIXTURE(dma) {
 
 FIXTURE_SETUP(dma)
 {
-	int rc;
-
 	memset(self->uuid, 0, sizeof(self->uuid));
 	memset(&self->m, 0, sizeof(self->m));
 	vdev_init(&self->v[0], "");
@@ -228,15 +226,9 @@ FIXTURE_SETUP(dma)
 	self->setup = 0;
 	self->child = -1;
 	self->go = -1;
-	rc = vdev_modules_load(1);
-	ASSERT_EQ(0, rc) TH_LOG("loading %s with allow_unsafe_submission: %s",
-				VDEV_DRIVER, strerror(-rc));
-	ASSERT_EQ(0, dsa_find(self->dsa, sizeof(self->dsa), self->bdf,
-			      sizeof(self->bdf), 1)) TH_LOG("no DSA with IMS");
-	dsa_teardown(self->dsa, 2);
-	rc = dsa_setup(self->dsa, 2, WQ_SIZE);
-	self->setup = 1;
-	ASSERT_EQ(0, rc) TH_LOG("setting up %s: %s", self->dsa, strerror(-rc));
+	ASSERT_EQ(0, vdev_host_setup(self->dsa, sizeof(self->dsa), self->bdf,
+				     sizeof(self->bdf), 2, WQ_SIZE,
+				     &self->setup));
 	ASSERT_EQ(0, mem_alloc(&self->m));
 	for (int i = 0; i < 2; i++)
 		ASSERT_EQ(0, vdev_create(self->bdf, "idxd-dsa-1dwq-v1", self->uuid[i],

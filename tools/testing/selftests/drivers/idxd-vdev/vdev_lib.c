@@ -42,6 +42,36 @@ int vdev_modules_load(int allow_unsafe)
 	return strcmp(buf, allow_unsafe ? "Y" : "N") ? -EIO : 0;
 }
 
+/*
+ * What every fixture starts from: the modules with the INTEL-SA-01084
+ * opt-in, the first DSA with IMS entries, and @nwqs WQs of @wq_size bound
+ * to idxd_vdev, after whatever an earlier test left behind is gone.
+ * *@setup is set once the WQs may need dsa_teardown().  Says what failed.
+ */
+int vdev_host_setup(char *dsa, size_t dlen, char *bdf, size_t blen,
+		    int nwqs, int wq_size, int *setup)
+{
+	int rc;
+
+	rc = vdev_modules_load(1);
+	if (rc) {
+		fprintf(stderr, "loading %s with allow_unsafe_submission: %s\n",
+			VDEV_DRIVER, strerror(-rc));
+		return rc;
+	}
+	rc = dsa_find(dsa, dlen, bdf, blen, 1);
+	if (rc) {
+		fprintf(stderr, "no DSA with IMS\n");
+		return rc;
+	}
+	dsa_teardown(dsa, nwqs);
+	rc = dsa_setup(dsa, nwqs, wq_size);
+	*setup = 1;
+	if (rc)
+		fprintf(stderr, "setting up %s: %s\n", dsa, strerror(-rc));
+	return rc;
+}
+
 /* The first DSA with (@want_ims) or without IMS entries */
 int dsa_find(char *dsa, size_t dlen, char *bdf, size_t blen, int want_ims)
 {

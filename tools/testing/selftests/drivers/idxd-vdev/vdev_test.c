@@ -70,22 +70,13 @@ FIXTURE(host) {
 
 FIXTURE_SETUP(host)
 {
-	int rc;
-
 	memset(self->uuid, 0, sizeof(self->uuid));
 	self->v[0].device = -1;
 	self->v[1].device = -1;
 	self->setup = 0;
-	rc = vdev_modules_load(1);
-	ASSERT_EQ(0, rc) TH_LOG("loading %s with allow_unsafe_submission: %s",
-				VDEV_DRIVER, strerror(-rc));
-	ASSERT_EQ(0, dsa_find(self->dsa, sizeof(self->dsa), self->bdf,
-			      sizeof(self->bdf), 1)) TH_LOG("no DSA with IMS");
-	/* Whatever an earlier test left behind */
-	dsa_teardown(self->dsa, 2);
-	rc = dsa_setup(self->dsa, 2, WQ_SIZE);
-	self->setup = 1;
-	ASSERT_EQ(0, rc) TH_LOG("setting up %s: %s", self->dsa, strerror(-rc));
+	ASSERT_EQ(0, vdev_host_setup(self->dsa, sizeof(self->dsa), self->bdf,
+				     sizeof(self->bdf), 2, WQ_SIZE,
+				     &self->setup));
 }
 
 FIXTURE_TEARDOWN(host)

@@ -8,6 +8,7 @@ include versions.mk
 TOP := $(CURDIR)
 BUILD := $(TOP)/build
 export TOP BUILD LINUX_TARBALL LINUX_TREE_NAME QEMU_PKG_VERSION \
+	QEMU_VMM_PKG_VERSION MESON_BPO_VERSION \
 	DEBIAN_LINUX_PKG DEBIAN_LINUX_PKG_VERSION
 
 # The distribution's tools first (its python3 has the modules the kernel's
@@ -16,7 +17,7 @@ export PATH := /usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
 
 VM := tools/testing/vm
 
-.PHONY: all deps linux qemu selftests build run check bench checkpatch kunit-config \
+.PHONY: all deps linux qemu qemu10 selftests build run check bench checkpatch kunit-config \
 	clean distclean help
 
 all: build
@@ -24,7 +25,7 @@ all: build
 help:
 	@echo "make deps       install build and test dependencies from Debian, and"
 	@echo "                fetch Debian's own kernel for the vfio-pci tests"
-	@echo "make build      kernel, modules, kselftests and QEMU under build/"
+	@echo "make build      kernel, modules, kselftests and both QEMUs under build/"
 	@echo "make run        boot the emulated host and show it"
 	@echo "make check      static checks, then every test; ends with 'N passed, N failed'"
 	@echo "make bench      vfio-pci MSI-X growth: cost per vector and interrupts lost,"
@@ -45,9 +46,12 @@ selftests: linux
 	tools/build/linux.sh selftests
 
 qemu: deps
-	tools/build/qemu.sh build
+	tools/build/qemu.sh rig build
 
-build: linux selftests qemu
+qemu10: deps
+	tools/build/qemu.sh vmm build
+
+build: linux selftests qemu qemu10
 
 run: build
 	$(VM)/demo
@@ -69,7 +73,8 @@ checkpatch: deps
 
 clean:
 	rm -rf $(BUILD)/linux-obj $(BUILD)/linux-modules $(BUILD)/kselftest \
-		$(BUILD)/qemu-obj $(BUILD)/qemu $(BUILD)/bzImage $(BUILD)/vm
+		$(BUILD)/qemu-obj $(BUILD)/qemu $(BUILD)/qemu10-obj $(BUILD)/qemu10 \
+		$(BUILD)/bzImage $(BUILD)/vm
 
 distclean:
 	rm -rf $(BUILD)

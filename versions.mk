@@ -22,3 +22,12 @@ DEBIAN_LINUX_PKG_VERSION := 6.12.117-1~deb12u1
 # does not build (CONFIG_DMATEST is not set), is built against them from
 # the pinned source (tools/testing/vm/nested-initramfs)
 DEBIAN_HEADERS_PKG := linux-headers-6.12.117+deb12-amd64
+
+# Debian trixie(-security) source package qemu: the VMM in the emulated
+# host (vfio-pci with dynamic MSI-X and the iommufd backend), built by
+# tools/build/qemu.sh vmm on bookworm
+QEMU_VMM_PKG_VERSION := 1:10.0.13+ds-0+deb13u1
+
+# Debian bookworm-backports binary package meson: QEMU 10.0 needs meson
+# >= 1.5 (bookworm has 1.0); unpacked for that build only, not installed
+MESON_BPO_VERSION := 1.7.0-1~bpo12+1

@@ -21,6 +21,7 @@ packages=(
 	bc bison flex build-essential ccache cpio git kmod libelf-dev libssl-dev
 	perl python3 python3-ply python3-git quilt rsync sparse xz-utils
 	dpkg-dev meson ninja-build pkg-config libglib2.0-dev libpixman-1-dev
+	python3-venv
 	libfdt-dev libcap-ng-dev libattr1-dev zlib1g-dev
 	qemu-system-data seabios
 	accel-config mdevctl pciutils procps util-linux coreutils
@@ -32,27 +33,29 @@ packages=(
 
 src_list=/etc/apt/sources.list.d/idxd-vdev-src.sources
 
-write_src_list() {
-	# The qemu source package is fetched with "apt-get source", which
-	# needs deb-src entries that a stock bookworm image does not have.
-	$SUDO tee "$src_list" >/dev/null <<'SRC'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
+# The qemu source packages are fetched with "apt-get source", which needs
+# deb-src entries that a stock bookworm image does not have: bookworm's
+# for the rig's QEMU 7.2, trixie's for the VMM's QEMU 10.0.  The VMM's
+# build needs a newer meson than bookworm's, which qemu.sh fetches with
+# "apt-get download" from bookworm-backports (never installed: backports
+# stay at apt's priority 100, so this list upgrades nothing).
+src_list_content() {
+	local suites
+	for suites in "bookworm bookworm-updates:debian" \
+		"bookworm-security:debian-security" \
+		"trixie trixie-updates:debian" "trixie-security:debian-security"; do
+		printf 'Types: deb-src\nURIs: http://deb.debian.org/%s\n' "${suites#*:}"
+		printf 'Suites: %s\nComponents: main\n' "${suites%:*}"
+		printf 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n'
+	done
+	printf 'Types: deb\nURIs: http://deb.debian.org/debian\n'
+	printf 'Suites: bookworm-backports\nComponents: main\n'
+	printf 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n'
 }
 
 need_update=
-if [ ! -f "$src_list" ] || ! grep -q '^Types: deb-src' "$src_list"; then
-	write_src_list
+if [ "$(cat "$src_list" 2>/dev/null)" != "$(src_list_content)" ]; then
+	src_list_content | $SUDO tee "$src_list" >/dev/null
 	need_update=1
 fi
 

@@ -1,0 +1,9 @@
+# Devices of the rig's second QEMU, 10.0, which is only a VMM in the
+# emulated host (configure --without-default-devices
+# --with-devices-x86_64=idxd-vmm): the q35 board and vfio-pci, with the
+# iommufd backend (-object iommufd) beside the legacy container.  VFIO
+# needs a Linux host, which configure detects whatever the features.
+
+CONFIG_Q35=y
+CONFIG_VFIO_PCI=y
+CONFIG_IOMMUFD=y

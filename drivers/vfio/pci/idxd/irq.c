@@ -29,12 +29,18 @@
  * Host software errors of the vdev's descriptors reach the virtual SWERR
  * and vector 0 through the vdev's event work.
  *
+ * debugfs shows, per vdev, how the user drove the MSI-X index since its
+ * last open (idxd_vdev/UUID/irqs): whether a VMM grows the index one
+ * vector at a time (dynamic MSI-X) or by disabling and enabling it whole,
+ * and how often each vector's IMS entry was allocated.
+ *
  * Locking: the backend's operations run under the frontend's lock, which
  * nests inside the vdev's lock.  The host's error handler runs under the
  * DSA's dev_lock and only takes the vdev's err_lock; what it has to tell
  * the guest is passed to the event work, which takes the vdev's lock.
  */
 
+#include <linux/debugfs.h>
 #include <linux/eventfd.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
@@ -82,6 +88,7 @@ static int idxd_vdev_be_request(struct vfio_pci_irq_backend *be,
 			return rc;
 		}
 		hv->allocated = true;
+		hv->ims_allocs++;
 	}
 
 	/* Unmasks the entry, which delivers a message it held back */
@@ -93,6 +100,11 @@ static int idxd_vdev_be_request(struct vfio_pci_irq_backend *be,
 		return rc;
 	}
 	hv->requested = true;
+	hv->requests++;
+	if (n >= v->irq_stats.size) {
+		v->irq_stats.added++;
+		v->irq_stats.size = n + 1;
+	}
 	vec->map = hv->ims.map;
 	return 0;
 }
@@ -115,10 +127,35 @@ static bool idxd_vdev_be_is_dynamic(struct vfio_pci_irq_backend *be)
 	return true;
 }
 
+/* The index is enabled for @nvec vectors, before they get eventfds */
+static int idxd_vdev_be_enable(struct vfio_pci_irq_backend *be,
+			       unsigned int nvec)
+{
+	struct idxd_vdev_irq_stats *st = &be_to_vdev(be)->irq_stats;
+
+	st->enables++;
+	if (st->prev_size && nvec > st->prev_size)
+		st->regrows++;
+	st->size = nvec;
+	return 0;
+}
+
+/* The index is disabled, after its vectors lost their eventfds */
+static void idxd_vdev_be_disable(struct vfio_pci_irq_backend *be)
+{
+	struct idxd_vdev_irq_stats *st = &be_to_vdev(be)->irq_stats;
+
+	st->disables++;
+	st->prev_size = st->size;
+	st->size = 0;
+}
+
 static const struct vfio_pci_irq_backend_ops idxd_vdev_be_ops = {
 	.request	= idxd_vdev_be_request,
 	.free		= idxd_vdev_be_free,
 	.is_dynamic	= idxd_vdev_be_is_dynamic,
+	.enable		= idxd_vdev_be_enable,
+	.disable	= idxd_vdev_be_disable,
 };
 
 /* MSI-X with vector 0 and one vector per WQ, ERR and REQ; no INTx, no MSI */
@@ -315,6 +352,25 @@ void idxd_vdev_irq_reset(struct idxd_vdev *v)
 }
 
 /**
+ * idxd_vdev_irq_open() - the user opened the vdev
+ * @v: the vdev
+ *
+ * Starts the counts that debugfs shows afresh.
+ */
+void idxd_vdev_irq_open(struct idxd_vdev *v)
+{
+	unsigned int n;
+
+	vfio_pci_irq_lock(&v->irq);
+	memset(&v->irq_stats, 0, sizeof(v->irq_stats));
+	for (n = 1; n < idxd_vdev_nvec(v); n++) {
+		v->vecs[n].ims_allocs = 0;
+		v->vecs[n].requests = 0;
+	}
+	vfio_pci_irq_unlock(&v->irq);
+}
+
+/**
  * idxd_vdev_irq_close() - the user closed the vdev
  * @v: the vdev
  *
@@ -396,4 +452,42 @@ void idxd_vdev_event_work(struct work_struct *work)
 			idxd_vdev_swerr(v, &err, overflow);
 	}
 	mutex_unlock(&v->lock);
+}
+
+static int idxd_vdev_irqs_show(struct seq_file *m, void *data)
+{
+	struct idxd_vdev *v = m->private;
+	struct idxd_vdev_irq_stats *st = &v->irq_stats;
+	unsigned int n;
+
+	vfio_pci_irq_lock(&v->irq);
+	seq_printf(m, "enables: %u\ndisables: %u\nregrows: %u\nadded: %u\n",
+		   st->enables, st->disables, st->regrows, st->added);
+	for (n = 1; n < idxd_vdev_nvec(v); n++) {
+		struct idxd_vdev_vec *hv = &v->vecs[n];
+
+		seq_printf(m, "vector %u: ims_allocs %u requests %u", n,
+			   hv->ims_allocs, hv->requests);
+		if (hv->allocated)
+			seq_printf(m, " handle %#x", hv->ims.handle);
+		seq_putc(m, '\n');
+	}
+	vfio_pci_irq_unlock(&v->irq);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(idxd_vdev_irqs);
+
+/**
+ * idxd_vdev_irq_debugfs() - the vdev's interrupt counts in debugfs
+ * @v: the vdev
+ * @dir: its debugfs directory
+ *
+ * "irqs" shows, since the user's last open: how often the MSI-X index was
+ * enabled and disabled, how often it was grown by a disable and a larger
+ * enable (regrows) or by a vector added to it (added), and per vector
+ * N >= 1 how often its IMS entry was allocated and it got an eventfd.
+ */
+void idxd_vdev_irq_debugfs(struct idxd_vdev *v, struct dentry *dir)
+{
+	debugfs_create_file("irqs", 0400, dir, v, &idxd_vdev_irqs_fops);
 }

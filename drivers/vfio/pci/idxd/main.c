@@ -23,6 +23,7 @@
  */
 
 #include <linux/cpufeature.h>
+#include <linux/debugfs.h>
 #include <linux/iommu.h>
 #include <linux/iommufd.h>
 #include <linux/module.h>
@@ -44,6 +45,9 @@ MODULE_PARM_DESC(allow_unsafe_submission,
 static DEFINE_MUTEX(idxd_vdev_bind_lock);
 static DEFINE_MUTEX(idxd_vdev_pool_lock);
 static LIST_HEAD(idxd_vdev_parents);
+
+/* idxd_vdev/ in debugfs: a directory per vdev */
+static struct dentry *idxd_vdev_debugfs;
 
 static struct mdev_driver idxd_vdev_mdev_driver;
 
@@ -214,6 +218,7 @@ static int idxd_vdev_open(struct vfio_device *vdev)
 		rc = -ENODEV;
 	} else {
 		idxd_vdev_emu_reset(v);
+		idxd_vdev_irq_open(v);
 	}
 	mutex_unlock(&v->lock);
 	return rc;
@@ -653,15 +658,20 @@ static int idxd_vdev_mdev_probe(struct mdev_device *mdev)
 		goto err_unclaim;
 	idxd_vdev_emu_init(v);
 
+	v->debugfs = debugfs_create_dir(dev_name(&mdev->dev), idxd_vdev_debugfs);
+	idxd_vdev_irq_debugfs(v, v->debugfs);
+
 	rc = vfio_register_emulated_iommu_dev(&v->vdev);
 	if (rc)
-		goto err_unclaim;
+		goto err_debugfs;
 	dev_set_drvdata(&mdev->dev, v);
 	dev_info(&mdev->dev, "%u WQ%s of %s, host PASID %u\n", v->nwqs,
 		 v->nwqs > 1 ? "s" : "", dev_name(&v->idxd->pdev->dev),
 		 v->pasid);
 	return 0;
 
+err_debugfs:
+	debugfs_remove_recursive(v->debugfs);
 err_unclaim:
 	idxd_vdev_unclaim(v);
 	iommu_free_global_pasid(v->pasid);
@@ -676,6 +686,7 @@ static void idxd_vdev_mdev_remove(struct mdev_device *mdev)
 
 	/* Waits until the user lets go, asking through REQ */
 	vfio_unregister_group_dev(&v->vdev);
+	debugfs_remove_recursive(v->debugfs);
 	idxd_vdev_unclaim(v);
 	cancel_work_sync(&v->event_work);
 	iommu_free_global_pasid(v->pasid);
@@ -907,12 +918,19 @@ static int __init idxd_vdev_init(void)
 {
 	int rc;
 
+	idxd_vdev_debugfs = debugfs_create_dir(IDXD_VDEV_NAME, NULL);
 	rc = mdev_register_driver(&idxd_vdev_mdev_driver);
 	if (rc)
-		return rc;
+		goto err_debugfs;
 	rc = idxd_driver_register(&idxd_vdev_wq_driver);
 	if (rc)
-		mdev_unregister_driver(&idxd_vdev_mdev_driver);
+		goto err_mdev;
+	return 0;
+
+err_mdev:
+	mdev_unregister_driver(&idxd_vdev_mdev_driver);
+err_debugfs:
+	debugfs_remove_recursive(idxd_vdev_debugfs);
 	return rc;
 }
 
@@ -920,6 +938,7 @@ static void __exit idxd_vdev_exit(void)
 {
 	idxd_driver_unregister(&idxd_vdev_wq_driver);
 	mdev_unregister_driver(&idxd_vdev_mdev_driver);
+	debugfs_remove_recursive(idxd_vdev_debugfs);
 }
 
 module_init(idxd_vdev_init);

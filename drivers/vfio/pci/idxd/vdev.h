@@ -120,6 +120,9 @@ struct idxd_vdev_parent {
  *	       the guest holds stays valid, until the device is closed.
  * @requested: the interrupt is requested and signals the vector's eventfd
  * @granted: the guest got @ims.handle through REQUEST_INT_HANDLE
+ * @ims_allocs: IMS entries allocated for the vector since the device was
+ *		last opened
+ * @requests: times the vector got an eventfd since the device was opened
  * @name: the interrupt's name in /proc/interrupts
  *
  * Protected by the frontend's lock (vfio_pci_irq_lock()).
@@ -129,7 +132,34 @@ struct idxd_vdev_vec {
 	bool			allocated;
 	bool			requested;
 	bool			granted;
+	unsigned int		ims_allocs;
+	unsigned int		requests;
 	char			name[64];
+};
+
+/**
+ * struct idxd_vdev_irq_stats - how the user drove the MSI-X index
+ * @enables: the index was enabled
+ * @disables: the index was disabled as a whole, closes included
+ * @regrows: the index was enabled for more vectors than it had when it was
+ *	     last disabled: the whole-index way of growing it, which VMMs
+ *	     without dynamic MSI-X use (QEMU before 8.1)
+ * @added: a vector was given its first eventfd beyond the vectors the
+ *	   index had: dynamic MSI-X, one vector at a time
+ * @size: the vectors the index has: those it was enabled for and those
+ *	  added since
+ * @prev_size: @size when the index was last disabled
+ *
+ * Counted from the user's open of the device; kept after the close until
+ * the next open, for debugfs.  Protected by the frontend's lock.
+ */
+struct idxd_vdev_irq_stats {
+	unsigned int		enables;
+	unsigned int		disables;
+	unsigned int		regrows;
+	unsigned int		added;
+	unsigned int		size;
+	unsigned int		prev_size;
 };
 
 /**
@@ -153,6 +183,9 @@ struct idxd_vdev_vec {
  * @bar0: the virtual BAR0 register file, MSI-X table and PBA included
  * @intcause: INTCAUSE, set from anywhere, W1C by the user (atomic)
  * @vecs: the host side of vectors 1..N, see &struct idxd_vdev_vec
+ * @irq_stats: how the user drove the MSI-X index (under the frontend's
+ *	       lock)
+ * @debugfs: the vdev's debugfs directory
  * @gone: virtual WQs whose host WQ was unbound: the vdev is halted for
  *	  good (idxd_vdev_lost()).  Changed under @lock and @map_lock, read
  *	  under either or, for idxd_vdev_lost(), without a lock.
@@ -191,6 +224,8 @@ struct idxd_vdev {
 	u8				bar0[IDXD_VDEV_BAR0_SIZE] __aligned(8);
 	atomic_t			intcause;
 	struct idxd_vdev_vec		vecs[IDXD_VDEV_MAX_VECS];
+	struct idxd_vdev_irq_stats	irq_stats;
+	struct dentry			*debugfs;
 	unsigned long			gone;
 	unsigned long			wq_enabled;
 
@@ -276,7 +311,9 @@ u64 idxd_vdev_irq_pba(struct idxd_vdev *v);
 int idxd_vdev_irq_handle(struct idxd_vdev *v, unsigned int vector, u16 *handle);
 int idxd_vdev_irq_release_handle(struct idxd_vdev *v, u16 handle);
 void idxd_vdev_irq_reset(struct idxd_vdev *v);
+void idxd_vdev_irq_open(struct idxd_vdev *v);
 void idxd_vdev_irq_close(struct idxd_vdev *v);
+void idxd_vdev_irq_debugfs(struct idxd_vdev *v, struct dentry *dir);
 void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
 		      void *data);
 void idxd_vdev_event_work(struct work_struct *work);

@@ -132,6 +132,7 @@ void vdev_submit(struct vdev *v, unsigned int vwq, uint8_t opcode,
 		 uint32_t flags, uint16_t handle);
 void vdev_submit_noop(struct vdev *v, unsigned int vwq, uint16_t handle);
 
+long vdev_irq_stat(const char *uuid, const char *key);
 int kmsg_open(void);
 int kmsg_find(int fd, const char *a, const char *b);
 

@@ -653,3 +653,36 @@ int kmsg_find(int fd, const char *a, const char *b)
 	}
 	return found;
 }
+
+/*
+ * A count of the vdev's debugfs "irqs" (idxd_vdev/UUID/irqs): @key is the
+ * text before the number, e.g. "regrows" or "vector 1: ims_allocs".
+ * Returns the count, or -1 if the file or the key is missing.
+ */
+long vdev_irq_stat(const char *uuid, const char *key)
+{
+	size_t klen = strlen(key);
+	char path[PATH_MAX], line[256];
+	long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/idxd_vdev/%s/irqs",
+		 uuid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		const char *p = line + klen;
+
+		if (strncmp(line, key, klen))
+			continue;
+		if (*p == ':')
+			p++;
+		if (*p != ' ')
+			continue;
+		val = strtol(p, NULL, 10);
+		break;
+	}
+	fclose(f);
+	return val;
+}

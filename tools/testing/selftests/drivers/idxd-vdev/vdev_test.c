@@ -7,7 +7,8 @@
  * creates vdevs through mdev sysfs, opens them through the VFIO device
  * cdev and iommufd, and drives them as the guest's idxd driver would
  * behind QEMU 7.2's vfio-pci: config space, BAR0 commands, MSI-X vectors
- * through VFIO_DEVICE_SET_IRQS the way 7.2 enables them, NOOP descriptors
+ * through VFIO_DEVICE_SET_IRQS the way 7.2 enables them (and, in one case,
+ * the way QEMU 10.0's dynamic MSI-X does), NOOP descriptors
  * through the portal mapped as the region's flags allow, with the handle
  * from REQUEST_INT_HANDLE.  Nothing here writes the vdev's MSI-X table or
  * PBA: QEMU emulates them and never does.
@@ -629,6 +630,90 @@ TEST_F(host, qemu72_msix_pattern)
 	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
 	EXPECT_EQ(0, eventfd_wait(v->efd[0], 0));
 	EXPECT_EQ(0, reg_read32(v, REG_INTCAUSE) & INTC_REVOKED);
+
+	/*
+	 * The host saw the index grown whole twice, no vector added alone,
+	 * and one IMS entry per vector
+	 */
+	EXPECT_EQ(3, vdev_irq_stat(v->uuid, "enables"));
+	EXPECT_EQ(2, vdev_irq_stat(v->uuid, "disables"));
+	EXPECT_EQ(2, vdev_irq_stat(v->uuid, "regrows"));
+	EXPECT_EQ(0, vdev_irq_stat(v->uuid, "added"));
+	EXPECT_EQ(1, vdev_irq_stat(v->uuid, "vector 1: ims_allocs"));
+	EXPECT_EQ(1, vdev_irq_stat(v->uuid, "vector 2: ims_allocs"));
+}
+
+/*
+ * QEMU 10.0's MSI-X pattern (dynamic MSI-X, since QEMU 8.1, for a device
+ * whose MSI-X index lacks VFIO_IRQ_INFO_NORESIZE): at MSI-X enable, with
+ * every vector masked in the guest, vfio_enable_msix_no_vec() enables the
+ * index with vector 0 given no eventfd (-1); each vector the guest then
+ * unmasks gets its own SET_IRQS, the index staying enabled.  Each vector
+ * is added once with one IMS entry, the index is never disabled, and the
+ * handles fire their vectors.
+ */
+TEST_F(host, qemu10_dynamic_msix)
+{
+	struct vdev *v = &self->v[0];
+	uint16_t h1, h2;
+	int32_t none = -1;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-2dwq-v1"));
+	ASSERT_EQ(3, v->nvec);
+	ASSERT_EQ(0, vdev_map_portals(v));
+
+	set_cfg16(v, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	ASSERT_EQ(0, vdev_cmd(v, CMD_RESET_DEVICE, 0, 0));
+	/* vfio_enable_msix_no_vec() */
+	ASSERT_EQ(0, set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
+			      VFIO_IRQ_SET_ACTION_TRIGGER, MSIX, 0, 1, &none,
+			      sizeof(none)));
+	/* The guest's misc vector, then WQ 0's */
+	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 0, v->efd[0]));
+	ASSERT_EQ(0, vdev_cmd(v, CMD_ENABLE_DEVICE, 0, 1));
+	ASSERT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	reg_write32(v, REG_INTCAUSE, INTC_CMD);
+	ASSERT_EQ(0, vdev_cmd(v, CMD_ENABLE_WQ, 0, 1));
+	ASSERT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	reg_write32(v, REG_INTCAUSE, INTC_CMD);
+	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 1, v->efd[1]));
+	h1 = vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0) >> 8;
+	ASSERT_EQ(0, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0) & 0xff);
+	vdev_submit_noop(v, 0, h1);
+	ASSERT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+
+	/* WQ 1's vector 2, alone */
+	ASSERT_EQ(0, vdev_cmd(v, CMD_ENABLE_WQ, 1, 1));
+	ASSERT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	reg_write32(v, REG_INTCAUSE, INTC_CMD);
+	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 2, v->efd[2]));
+	h2 = vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 2, 0) >> 8;
+	ASSERT_EQ(0, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 2, 0) & 0xff);
+	EXPECT_NE(h1, h2);
+	vdev_submit_noop(v, 1, h2);
+	EXPECT_EQ(1, eventfd_wait(v->efd[2], FIRE_MS));
+	vdev_submit_noop(v, 0, h1);
+	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(0, eventfd_wait(v->efd[2], 0));
+	EXPECT_EQ(0, reg_read32(v, REG_INTCAUSE) & INTC_REVOKED);
+
+	EXPECT_EQ(1, vdev_irq_stat(v->uuid, "enables"));
+	EXPECT_EQ(0, vdev_irq_stat(v->uuid, "disables"));
+	EXPECT_EQ(0, vdev_irq_stat(v->uuid, "regrows"));
+	EXPECT_EQ(2, vdev_irq_stat(v->uuid, "added"));
+	EXPECT_EQ(1, vdev_irq_stat(v->uuid, "vector 1: ims_allocs"));
+	EXPECT_EQ(1, vdev_irq_stat(v->uuid, "vector 2: ims_allocs"));
+	EXPECT_EQ(1, vdev_irq_stat(v->uuid, "vector 1: ims_allocs 1 requests"));
+
+	/* The counts outlive the close, until the next open */
+	vdev_close(v);
+	EXPECT_EQ(1, vdev_irq_stat(self->uuid[0], "disables"));
+	EXPECT_EQ(2, vdev_irq_stat(self->uuid[0], "added"));
+	ASSERT_EQ(0, vdev_open(v, self->uuid[0]));
+	EXPECT_EQ(0, vdev_irq_stat(self->uuid[0], "enables"));
+	EXPECT_EQ(0, vdev_irq_stat(self->uuid[0], "vector 1: ims_allocs"));
 }
 
 /*

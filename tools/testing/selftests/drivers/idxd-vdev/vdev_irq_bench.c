@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vdev_irq_bench - what adding a vector to a vdev's MSI-X index costs,
+ * the index driven the way each VMM drives it, and whether a WQ vector
+ * that streams completions loses interrupts meanwhile.
+ *
+ *   whole    QEMU 7.2 (and QEMU with VFIO_IRQ_INFO_NORESIZE): for the
+ *            guest's new highest vector N, the whole index is disabled and
+ *            vectors 0..N are enabled again in one VFIO_DEVICE_SET_IRQS
+ *   dynamic  QEMU 8.1 and later: vector N gets its own SET_IRQS, the
+ *            index staying enabled
+ *
+ * Each round opens a two-WQ vdev, brings it up as the guest's idxd does
+ * (bus master, RESET_DEVICE, MSI-X, vector 0, ENABLE_DEVICE, the WQs),
+ * gives WQ 0's vector 1 its eventfd the VMM's way and asks for its
+ * handle; then, while a thread streams NOOPs with a completion interrupt
+ * through WQ 0's portal to vector 1 (one in flight, each waited for), it
+ * adds WQ 1's vector 2 the VMM's way, timing the SET_IRQS calls, and
+ * closes the vdev.  A completion interrupt is lost if its eventfd never
+ * counts it, late ones included.
+ *
+ *   vdev_irq_bench [-r ROUNDS]
+ *
+ * Needs a DSA with IMS entries, as vdev_test; prints a table, exits
+ * non-zero if a round failed.  Figures are not judged.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/pci_regs.h>
+#include <linux/vfio.h>
+#include "../common/drv_util.h"
+#include "vdev.h"
+
+#define MSIX		VFIO_PCI_MSIX_IRQ_INDEX
+#define WQ_SIZE		16
+#define FIRE_MS		5000
+/* A streamed completion's interrupt is waited for this long, then again */
+#define STREAM_MS	1000
+
+enum pattern { WHOLE, DYNAMIC };
+
+static const char * const pattern_name[] = { "whole", "dynamic" };
+
+struct stream {
+	struct vdev *v;
+	uint16_t handle;
+	int stop;		/* read with __atomic_load_n() */
+	unsigned long submitted;
+	unsigned long received;
+};
+
+struct result {
+	double *add_us;
+	unsigned int rounds;
+	unsigned long submitted;
+	unsigned long received;
+};
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static void *stream_fn(void *arg)
+{
+	struct stream *s = arg;
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		vdev_submit_noop(s->v, 0, s->handle);
+		s->submitted++;
+		s->received += eventfd_wait(s->v->efd[1], STREAM_MS);
+	}
+	/* Whatever is still on its way */
+	while (s->received < s->submitted) {
+		uint64_t n = eventfd_wait(s->v->efd[1], STREAM_MS);
+
+		if (!n)
+			break;
+		s->received += n;
+	}
+	return NULL;
+}
+
+/* Vector @n gets its eventfd the way @p's VMM gives it */
+static int vector_use(struct vdev *v, enum pattern p, unsigned int n)
+{
+	if (p == WHOLE)
+		return vdev_vector_use(v, n);
+	return vdev_set_eventfd(v, MSIX, n, v->efd[n]);
+}
+
+static int bring_up(struct vdev *v, enum pattern p, uint16_t *h1)
+{
+	uint16_t command = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	int32_t none = -1;
+	uint32_t sts;
+
+	if (cfg_write(v, PCI_COMMAND, &command, 2) ||
+	    vdev_cmd(v, CMD_RESET_DEVICE, 0, 0))
+		return -EIO;
+	if (p == WHOLE) {
+		if (vdev_msix_enable(v))
+			return -EIO;
+	} else if (set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
+			    VFIO_IRQ_SET_ACTION_TRIGGER, MSIX, 0, 1, &none,
+			    sizeof(none))) {
+		return -errno;
+	}
+	if (vector_use(v, p, 0) || vdev_cmd(v, CMD_ENABLE_DEVICE, 0, 1) ||
+	    eventfd_wait(v->efd[0], FIRE_MS) != 1)
+		return -EIO;
+	reg_write32(v, REG_INTCAUSE, INTC_CMD);
+	if (vdev_cmd(v, CMD_ENABLE_WQ, 0, 0) || vdev_cmd(v, CMD_ENABLE_WQ, 1, 0))
+		return -EIO;
+	if (vector_use(v, p, 1))
+		return -EIO;
+	sts = vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0);
+	if (sts & 0xff)
+		return -EIO;
+	*h1 = sts >> 8;
+	return 0;
+}
+
+static int round_run(const char *uuid, enum pattern p, struct result *r)
+{
+	struct stream s = { 0 };
+	struct vdev v;
+	pthread_t thread;
+	double t0, t1;
+	int rc;
+
+	rc = vdev_open(&v, uuid);
+	if (rc)
+		return rc;
+	rc = vdev_map_portals(&v);
+	if (!rc)
+		rc = bring_up(&v, p, &s.handle);
+	if (rc)
+		goto out;
+
+	s.v = &v;
+	rc = -pthread_create(&thread, NULL, stream_fn, &s);
+	if (rc)
+		goto out;
+	/* Let the stream run before the index changes, and after */
+	usleep(20000);
+	t0 = now_us();
+	rc = vector_use(&v, p, 2);
+	t1 = now_us();
+	usleep(20000);
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(thread, NULL);
+	if (rc)
+		goto out;
+	r->add_us[r->rounds++] = t1 - t0;
+	r->submitted += s.submitted;
+	r->received += s.received;
+out:
+	vdev_close(&v);
+	return rc;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void report(enum pattern p, struct result *r)
+{
+	double sum = 0;
+	unsigned int i;
+
+	if (!r->rounds) {
+		printf("%-8s  (no round completed)\n", pattern_name[p]);
+		return;
+	}
+	qsort(r->add_us, r->rounds, sizeof(double), cmp_double);
+	for (i = 0; i < r->rounds; i++)
+		sum += r->add_us[i];
+	printf("%-8s  %6u  %10.1f  %10.1f  %10.1f  %11lu  %10lu  %5lu\n",
+	       pattern_name[p], r->rounds, r->add_us[r->rounds / 2],
+	       sum / r->rounds, r->add_us[r->rounds - 1], r->submitted,
+	       r->received,
+	       r->submitted > r->received ? r->submitted - r->received : 0);
+}
+
+int main(int argc, char **argv)
+{
+	char dsa[64], bdf[64], uuid[40];
+	struct result res[2] = { 0 };
+	unsigned int rounds = 50, i;
+	int setup = 0, failed = 0, opt, rc;
+	enum pattern p;
+
+	while ((opt = getopt(argc, argv, "r:")) != -1) {
+		switch (opt) {
+		case 'r':
+			rounds = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-r ROUNDS]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (!rounds)
+		return 2;
+
+	rc = vdev_host_setup(dsa, sizeof(dsa), bdf, sizeof(bdf), 2, WQ_SIZE,
+			     &setup);
+	if (rc)
+		goto out;
+	rc = vdev_create(bdf, "idxd-dsa-2dwq-v1", uuid, sizeof(uuid));
+	if (rc) {
+		fprintf(stderr, "creating a vdev on %s: %s\n", bdf, strerror(-rc));
+		goto out;
+	}
+
+	printf("vdev_irq_bench: %u rounds per pattern on %s\n", rounds, dsa);
+	printf("vector 2 added while WQ 0 streams NOOP completions to vector 1\n");
+	for (p = WHOLE; p <= DYNAMIC; p++) {
+		res[p].add_us = calloc(rounds, sizeof(double));
+		if (!res[p].add_us) {
+			rc = -ENOMEM;
+			goto remove;
+		}
+	}
+	for (p = WHOLE; p <= DYNAMIC; p++) {
+		for (i = 0; i < rounds; i++) {
+			rc = round_run(uuid, p, &res[p]);
+			if (rc) {
+				fprintf(stderr, "%s round %u: %s\n",
+					pattern_name[p], i, strerror(-rc));
+				failed = 1;
+				break;
+			}
+		}
+	}
+	printf("%-8s  %6s  %10s  %10s  %10s  %11s  %10s  %5s\n", "pattern",
+	       "rounds", "median us", "mean us", "max us", "completions",
+	       "interrupts", "lost");
+	for (p = WHOLE; p <= DYNAMIC; p++)
+		report(p, &res[p]);
+	rc = failed ? -EIO : 0;
+remove:
+	for (p = WHOLE; p <= DYNAMIC; p++)
+		free(res[p].add_us);
+	vdev_remove(uuid);
+out:
+	if (setup)
+		dsa_teardown(dsa, 2);
+	return rc ? 1 : 0;
+}

@@ -28,8 +28,9 @@ help:
 	@echo "make build      kernel, modules, kselftests and both QEMUs under build/"
 	@echo "make run        boot the emulated host and show it"
 	@echo "make check      static checks, then every test; ends with 'N passed, N failed'"
-	@echo "make bench      vfio-pci MSI-X growth: cost per vector and interrupts lost,"
-	@echo "                dynamic vs NORESIZE-style, on Debian's kernel and ours"
+	@echo "make bench      MSI-X growth: vfio-pci's cost per vector and interrupts lost,"
+	@echo "                dynamic vs NORESIZE-style, on Debian's kernel and ours;"
+	@echo "                a vdev's, as QEMU 7.2 and QEMU 10.0 grow it"
 	@echo "make clean      remove build outputs, keep downloads and source trees"
 	@echo "make distclean  remove build/"
 

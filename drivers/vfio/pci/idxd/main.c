@@ -872,6 +872,12 @@ static void idxd_vdev_wq_remove(struct idxd_dev *idxd_dev)
 	list_del(&vw->node);
 	v = vw->vdev;
 	if (v) {
+		/*
+		 * No call of the handler, whose data is @vw, may outlive the
+		 * pool lock: once it is dropped, the vdev's removal frees an
+		 * unbound @vw (idxd_vdev_unclaim()).
+		 */
+		idxd_wq_set_err_handler(wq, NULL, NULL);
 		dev_warn(v->vdev.dev, "%s unbound: the vdev is halted\n",
 			 dev_name(wq_confdev(wq)));
 		mutex_lock(&v->lock);

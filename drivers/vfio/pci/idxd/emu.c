@@ -184,6 +184,28 @@ static bool cfg_bus_master(struct idxd_vdev *v)
 	return cfg_r16(v, PCI_COMMAND) & PCI_COMMAND_MASTER;
 }
 
+/*
+ * A function's BARs answer only with memory decoding on, and it sends
+ * nothing (no DMA, no MSI) without bus mastering: the vdev's portals take
+ * descriptors only while PCI_COMMAND has both, and map the sink page
+ * otherwise.  Remaps them when that changes.
+ */
+static void cfg_update_decode(struct idxd_vdev *v)
+{
+	const u16 both = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	bool decode = (cfg_r16(v, PCI_COMMAND) & both) == both;
+	unsigned int i;
+
+	lockdep_assert_held(&v->lock);
+	if (decode == v->decode)
+		return;
+	mutex_lock(&v->map_lock);
+	v->decode = decode;
+	mutex_unlock(&v->map_lock);
+	for (i = 0; i < v->nwqs; i++)
+		idxd_vdev_zap_portals(v, i);
+}
+
 static u16 cfg_pasid_ctrl(struct idxd_vdev *v)
 {
 	return cfg_r16(v, IDXD_VDEV_PASID_CAP + PCI_PASID_CTRL);
@@ -357,6 +379,7 @@ void idxd_vdev_emu_reset(struct idxd_vdev *v)
 	memcpy(&v->cfg[PCI_BASE_ADDRESS_0], bar, sizeof(bar));
 	v->cfg[PCI_INTERRUPT_LINE] = line;
 	cfg_fix_bars(v);
+	cfg_update_decode(v);
 }
 
 /**
@@ -405,6 +428,7 @@ ssize_t idxd_vdev_cfg_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 			v->cfg[off + i] = (v->cfg[off + i] & ~m) | (data[i] & m);
 		}
 		cfg_fix_bars(v);
+		cfg_update_decode(v);
 		mutex_unlock(&v->lock);
 		done += n;
 	}
@@ -840,10 +864,12 @@ ssize_t idxd_vdev_bar0_rw(struct idxd_vdev *v, char __user *buf, size_t count,
  *
  * The user loses the portals of every WQ of the vdev and the descriptors
  * they took, the virtual device halts (raising the misc vector if the
- * guest enabled halt interrupts) and stays halted.
+ * guest enabled halt interrupts) and stays halted, asking for a cold
+ * reset, which only the host can give it (a new vdev).
  */
 void idxd_vdev_wq_gone(struct idxd_vdev *v, unsigned int vwq)
 {
+	union gensts_reg gensts = { .bits = 0 };
 	unsigned int i;
 
 	lockdep_assert_held(&v->lock);
@@ -855,7 +881,14 @@ void idxd_vdev_wq_gone(struct idxd_vdev *v, unsigned int vwq)
 	set_bit(vwq, &v->gone);
 	mutex_unlock(&v->map_lock);
 
-	idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET, IDXD_DEVICE_STATE_HALT);
+	/*
+	 * Nothing the guest can do brings the WQ back, no reset of its own
+	 * included: a reset_type of 0 would have its driver queue a software
+	 * reset and re-enable, which fail.  "Cold" tells it to give up.
+	 */
+	gensts.state = IDXD_DEVICE_STATE_HALT;
+	gensts.reset_type = IDXD_DEVICE_RESET_COLD;
+	idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET, gensts.bits);
 	if (idxd_vdev_r32(v, IDXD_GENCTRL_OFFSET) & IDXD_VDEV_GENCTRL_HALT)
 		idxd_vdev_irq_raise(v, IDXD_INTC_HALT_STATE);
 }

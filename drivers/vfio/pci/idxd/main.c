@@ -320,7 +320,8 @@ static bool idxd_vdev_portal_page(struct idxd_vdev *v, u64 off,
 
 /*
  * A portal page maps the host WQ's portal while the guest has the WQ
- * enabled, the sink page otherwise; wq_set_state() zaps the mappings when
+ * enabled and memory decoding and bus mastering on, the sink page
+ * otherwise; wq_set_state() and cfg_update_decode() zap the mappings when
  * that changes.
  */
 static vm_fault_t idxd_vdev_fault(struct vm_fault *vmf)
@@ -332,7 +333,7 @@ static vm_fault_t idxd_vdev_fault(struct vm_fault *vmf)
 	vm_fault_t ret;
 
 	mutex_lock(&v->map_lock);
-	if (!idxd_vdev_portal_page(v, off, &pfn) ||
+	if (!idxd_vdev_portal_page(v, off, &pfn) || !v->decode ||
 	    !test_bit(off / IDXD_VDEV_WQ_PORTALS_SIZE, &v->wq_enabled))
 		pfn = page_to_pfn(v->sink);
 	ret = vmf_insert_pfn(vma, vmf->address, pfn);

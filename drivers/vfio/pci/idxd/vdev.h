@@ -190,9 +190,12 @@ struct idxd_vdev_irq_stats {
  *	  good (idxd_vdev_lost()).  Changed under @lock and @map_lock, read
  *	  under either or, for idxd_vdev_lost(), without a lock.
  * @wq_enabled: virtual WQs the guest enabled (under @lock)
+ * @decode: PCI_COMMAND has memory decoding and bus mastering on; the
+ *	    portals take descriptors only then.  Changed under @lock and
+ *	    @map_lock, read under either.
  * @map_lock: serialises the choice of what a BAR2 page maps (the portal or
- *	      @sink) with changes of @wq_enabled and @gone; nests inside
- *	      @lock and inside the mm's mmap_lock
+ *	      @sink) with changes of @wq_enabled, @decode and @gone; nests
+ *	      inside @lock and inside the mm's mmap_lock
  * @sink: the page a virtual WQ's portals map while the guest has the WQ
  *	  disabled: its descriptors go nowhere, as on the device
  * @err_lock: protects @err and @err_overflow; taken in the host's misc
@@ -228,6 +231,7 @@ struct idxd_vdev {
 	struct dentry			*debugfs;
 	unsigned long			gone;
 	unsigned long			wq_enabled;
+	bool				decode;
 
 	struct mutex			map_lock; /* see above */
 	struct page			*sink;

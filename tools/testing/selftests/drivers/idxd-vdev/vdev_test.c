@@ -552,6 +552,21 @@ TEST_F(host, handle_kept_across_index_off)
 }
 
 /*
+ * How the host saw a two-WQ vdev's MSI-X index grow (debugfs "irqs"): the
+ * counts given, and one IMS entry for each of vectors 1 and 2.
+ */
+static void expect_growth(struct __test_metadata *_metadata, struct vdev *v,
+			  long enables, long disables, long regrows, long added)
+{
+	EXPECT_EQ(enables, vdev_irq_stat(v->uuid, "enables"));
+	EXPECT_EQ(disables, vdev_irq_stat(v->uuid, "disables"));
+	EXPECT_EQ(regrows, vdev_irq_stat(v->uuid, "regrows"));
+	EXPECT_EQ(added, vdev_irq_stat(v->uuid, "added"));
+	EXPECT_EQ(1, vdev_irq_stat(v->uuid, "vector 1: ims_allocs"));
+	EXPECT_EQ(1, vdev_irq_stat(v->uuid, "vector 2: ims_allocs"));
+}
+
+/*
  * QEMU 7.2's MSI-X pattern, exactly: at MSI-X enable, vector 0 alone;
  * for each new highest vector N, the whole index disabled, then vectors
  * 0..N enabled in one SET_IRQS (-1 for those not in use); a lower vector
@@ -631,16 +646,8 @@ TEST_F(host, qemu72_msix_pattern)
 	EXPECT_EQ(0, eventfd_wait(v->efd[0], 0));
 	EXPECT_EQ(0, reg_read32(v, REG_INTCAUSE) & INTC_REVOKED);
 
-	/*
-	 * The host saw the index grown whole twice, no vector added alone,
-	 * and one IMS entry per vector
-	 */
-	EXPECT_EQ(3, vdev_irq_stat(v->uuid, "enables"));
-	EXPECT_EQ(2, vdev_irq_stat(v->uuid, "disables"));
-	EXPECT_EQ(2, vdev_irq_stat(v->uuid, "regrows"));
-	EXPECT_EQ(0, vdev_irq_stat(v->uuid, "added"));
-	EXPECT_EQ(1, vdev_irq_stat(v->uuid, "vector 1: ims_allocs"));
-	EXPECT_EQ(1, vdev_irq_stat(v->uuid, "vector 2: ims_allocs"));
+	/* The host saw the index grown whole twice, no vector added alone */
+	expect_growth(_metadata, v, 3, 2, 2, 0);
 }
 
 /*
@@ -699,12 +706,7 @@ TEST_F(host, qemu10_dynamic_msix)
 	EXPECT_EQ(0, eventfd_wait(v->efd[2], 0));
 	EXPECT_EQ(0, reg_read32(v, REG_INTCAUSE) & INTC_REVOKED);
 
-	EXPECT_EQ(1, vdev_irq_stat(v->uuid, "enables"));
-	EXPECT_EQ(0, vdev_irq_stat(v->uuid, "disables"));
-	EXPECT_EQ(0, vdev_irq_stat(v->uuid, "regrows"));
-	EXPECT_EQ(2, vdev_irq_stat(v->uuid, "added"));
-	EXPECT_EQ(1, vdev_irq_stat(v->uuid, "vector 1: ims_allocs"));
-	EXPECT_EQ(1, vdev_irq_stat(v->uuid, "vector 2: ims_allocs"));
+	expect_growth(_metadata, v, 1, 0, 0, 2);
 	EXPECT_EQ(1, vdev_irq_stat(v->uuid, "vector 1: ims_allocs 1 requests"));
 
 	/* The counts outlive the close, until the next open */
@@ -825,6 +827,25 @@ TEST_F(host, software_error)
 }
 
 /*
+ * A one-WQ vdev created on @bdf and opened as @v, its portal mapped,
+ * brought up with its WQ enabled if @wq_on, and vector 1 with its handle
+ */
+static int one_wq_up(const char *bdf, char *uuid, size_t len, struct vdev *v,
+		     int wq_on, uint16_t *handle)
+{
+	int rc;
+
+	rc = vdev_create_open(bdf, uuid, len, v, "idxd-dsa-1dwq-v1");
+	if (!rc)
+		rc = vdev_map_portals(v);
+	if (!rc)
+		rc = vdev_bring_up(v, wq_on);
+	if (!rc)
+		rc = vdev_vector_up(v, 1, handle);
+	return rc;
+}
+
+/*
  * A WQ the guest has not enabled, or disabled, takes no descriptors
  * although its host WQ stays enabled: its portals go nowhere.
  */
@@ -833,11 +854,8 @@ TEST_F(host, disabled_wq_takes_nothing)
 	struct vdev *v = &self->v[0];
 	uint16_t handle;
 
-	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
-				      &self->v[0], "idxd-dsa-1dwq-v1"));
-	ASSERT_EQ(0, vdev_map_portals(v));
-	ASSERT_EQ(0, vdev_bring_up(v, 0));
-	ASSERT_EQ(0, vdev_vector_up(v, 1, &handle));
+	ASSERT_EQ(0, one_wq_up(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+			       v, 0, &handle));
 
 	vdev_submit_noop(v, 0, handle);
 	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
@@ -857,6 +875,37 @@ TEST_F(host, disabled_wq_takes_nothing)
 	/* Disabling the device disables its WQs */
 	ASSERT_EQ(0, vdev_cmd(v, CMD_DISABLE_DEVICE, 0, 0));
 	vdev_submit_noop(v, 0, handle);
+	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+}
+
+/*
+ * Without memory decoding or without bus mastering in PCI_COMMAND the
+ * function takes no descriptor and sends no interrupt: its portals go
+ * nowhere until both are on again.
+ */
+TEST_F(host, portals_need_memory_and_master)
+{
+	const uint16_t both = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+	struct vdev *v = &self->v[0];
+	uint16_t handle;
+
+	ASSERT_EQ(0, one_wq_up(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+			       v, 1, &handle));
+	vdev_submit_noop(v, 0, handle);
+	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+
+	set_cfg16(v, PCI_COMMAND, PCI_COMMAND_MEMORY);
+	vdev_submit_noop(v, 0, handle);
+	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	set_cfg16(v, PCI_COMMAND, PCI_COMMAND_MASTER);
+	vdev_submit_noop(v, 0, handle);
+	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+
+	/* Both on: one NOOP, one interrupt, nothing left over */
+	set_cfg16(v, PCI_COMMAND, both);
+	EXPECT_EQ(both, cfg16(v, PCI_COMMAND) & both);
+	vdev_submit_noop(v, 0, handle);
+	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
 	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
 }
 
@@ -1226,6 +1275,8 @@ TEST_F(host, wq_unbind_while_open)
 	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
 	EXPECT_LE(1, eventfd_wait(req, FIRE_MS));
 	EXPECT_EQ(3, reg_read32(v, REG_GENSTS) & 3);
+	/* reset_type: cold, so that the guest's idxd does not try to reset */
+	EXPECT_EQ(3, (reg_read32(v, REG_GENSTS) >> 2) & 3);
 	EXPECT_EQ(INTC_HALT, reg_read32(v, REG_INTCAUSE) & INTC_HALT);
 	EXPECT_EQ(3, vdev_cmd(v, CMD_ENABLE_WQ, 0, 0));
 	EXPECT_EQ(-1, ioctl(v->device, VFIO_DEVICE_RESET));

@@ -215,6 +215,13 @@ struct IntelDSAState {
     uint16_t num_ims;
     uint16_t num_msix;
     bool evl;
+    /*
+     * REQUEST_INT_HANDLE and RELEASE_INT_HANDLE are offered, and a
+     * descriptor may only name an entry whose handle was requested.
+     * Without them, as on devices that lack the commands, a handle is the
+     * table index and names any entry.
+     */
+    bool int_handles;
 
     /* BAR0 layout */
     uint32_t msix_perm_off;
@@ -483,7 +490,8 @@ static bool dsa_int_permitted(IntelDSAState *s, DSAWorkQueue *wq,
     uint32_t ctrl, pasid;
 
     if (ims) {
-        if (handle >= s->num_ims || !test_bit(handle, s->ims_handles)) {
+        if (handle >= s->num_ims ||
+            (s->int_handles && !test_bit(handle, s->ims_handles))) {
             return false;
         }
         ctrl = s->ims[handle][3];
@@ -492,7 +500,8 @@ static bool dsa_int_permitted(IntelDSAState *s, DSAWorkQueue *wq,
         }
         pasid = ctrl >> DSA_IMS_CTRL_PASID_SHIFT;
     } else {
-        if (handle >= s->num_msix || !test_bit(handle, s->msix_handles)) {
+        if (handle >= s->num_msix ||
+            (s->int_handles && !test_bit(handle, s->msix_handles))) {
             return false;
         }
         ctrl = s->msix_perm[handle];
@@ -1345,6 +1354,10 @@ static void dsa_cmd_write(IntelDSAState *s, uint32_t val)
 
     case DSA_CMD_REQUEST_INT_HANDLE:
     case DSA_CMD_RELEASE_INT_HANDLE:
+        if (!s->int_handles) {
+            err = DSA_CMDSTS_INVAL_CMD;
+            break;
+        }
         err = dsa_cmd_int_handle(s, cmd, operand, &result);
         break;
 
@@ -1555,7 +1568,9 @@ static uint64_t dsa_ctrl_read64(IntelDSAState *s, hwaddr addr)
     case DSA_REG_CMDSTS:
         return s->cmdsts;
     case DSA_REG_CMDCAP:
-        return DSA_CMDCAP_MASK;
+        return s->int_handles ? DSA_CMDCAP_MASK :
+               DSA_CMDCAP_MASK & ~(BIT(DSA_CMD_REQUEST_INT_HANDLE) |
+                                   BIT(DSA_CMD_RELEASE_INT_HANDLE));
     case DSA_REG_SWERR ... DSA_REG_SWERR + 0x18:
         return s->swerr[(addr - DSA_REG_SWERR) / 8];
     case DSA_REG_EVLCFG ... DSA_REG_EVLCFG + 8:
@@ -1982,6 +1997,7 @@ static Property intel_dsa_properties[] = {
     DEFINE_PROP_UINT16("ims-entries", IntelDSAState, num_ims, 256),
     DEFINE_PROP_UINT16("msix-vectors", IntelDSAState, num_msix, 0),
     DEFINE_PROP_BOOL("evl", IntelDSAState, evl, true),
+    DEFINE_PROP_BOOL("int-handles", IntelDSAState, int_handles, true),
     DEFINE_PROP_END_OF_LIST(),
 };
 

@@ -600,6 +600,42 @@ static void test_noop_ims(void)
     dsa_stop(t);
 }
 
+/*
+ * int-handles=off: no handle commands, and a handle is the table index of
+ * any entry, requested or not, as on devices without the commands.  The
+ * PASID check of an entry still applies.
+ */
+static void test_no_int_handles(void)
+{
+    DSATest *t = dsa_start(",int-handles=off");
+    uint64_t msi = alloc_mem(t, 4, 4);
+    uint64_t compl = alloc_mem(t, DSA_COMPL_SIZE, DSA_COMPL_SIZE);
+
+    g_assert_cmphex(rd32(t, DSA_REG_CMDCAP), ==, 0x1ffe);
+    msix_enable(t);
+    config_wq(t, 0, 16, 0);
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_ENABLE_DEVICE, 0, false), ==, 0);
+    enable_wq(t, 0);
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_REQUEST_INT_HANDLE,
+                            DSA_CMD_INT_HANDLE_IMS | 7, false), ==,
+                    DSA_CMDSTS_INVAL_CMD);
+
+    ims_set(t, 7, msi, 0xfeed, 0);
+    noop_irq(t, DSA_PORTAL_IMS, 7, compl);
+    g_assert_cmphex(wait_status(t, compl), ==, DSA_COMP_SUCCESS);
+    g_assert_cmphex(qtest_readl(t->qts, msi), ==, 0xfeed);
+
+    /* An entry for a PASID the WQ does not have refuses it. */
+    qtest_writel(t->qts, msi, 0);
+    qtest_memset(t->qts, compl, 0, DSA_COMPL_SIZE);
+    ims_set(t, 7, msi, 0xfeed,
+            DSA_IMS_CTRL_PASID_EN | 5 << DSA_IMS_CTRL_PASID_SHIFT);
+    noop_irq(t, DSA_PORTAL_IMS, 7, compl);
+    g_assert_cmphex(wait_status(t, compl), ==, DSA_COMP_INT_HANDLE_INVAL);
+    g_assert_cmphex(qtest_readl(t->qts, msi), ==, 0);
+    dsa_stop(t);
+}
+
 static void test_mask_pending(void)
 {
     DSATest *t = dsa_start_wq0();
@@ -1425,6 +1461,7 @@ int main(int argc, char **argv)
     qtest_add_func("/intel-dsa/commands", test_commands);
     qtest_add_func("/intel-dsa/noop-msix", test_noop_msix);
     qtest_add_func("/intel-dsa/noop-ims", test_noop_ims);
+    qtest_add_func("/intel-dsa/no-int-handles", test_no_int_handles);
     qtest_add_func("/intel-dsa/mask-pending", test_mask_pending);
     qtest_add_func("/intel-dsa/ims-pasid", test_ims_pasid);
     qtest_add_func("/intel-dsa/portal-accounting", test_portal_accounting);

@@ -10,6 +10,12 @@
  * fire: that PASID comes from the interrupt's instance cookie, so one
  * user of the table cannot raise another user's interrupts.
  *
+ * A free entry checks a PASID too: one reserved for the purpose, which no
+ * WQ has.  On a device without interrupt handle commands a handle is the
+ * entry's index, valid whether the entry is in use or not; a masked entry
+ * without a PASID check would take a descriptor's message into its
+ * pending bit and send it to its next user once unmasked.
+ *
  * The domain is created at probe when GENCAP reports IMS entries and the
  * device's MSI parent domain offers IMS (interrupt remapping). Users
  * allocate one interrupt at a time for a WQ with idxd_wq_ims_alloc().
@@ -44,6 +50,28 @@ static u32 idxd_ims_ctrl(struct msi_desc *desc, bool masked)
 	if (pasid > IDXD_IMS_PASID_MAX)
 		return IDXD_IMS_CTRL_MASK;
 	return ctrl | IDXD_IMS_CTRL_PASID_EN | FIELD_PREP(IDXD_IMS_CTRL_PASID, pasid);
+}
+
+/* The control word of a free entry: masked, for no WQ's descriptors */
+static u32 idxd_ims_parked_ctrl(struct idxd_device *idxd)
+{
+	ioasid_t pasid = idxd->ims_park_pasid;
+
+	/* Without a reserved PASID, one no WQ gets on this device */
+	if (pasid == IOMMU_PASID_INVALID)
+		pasid = IDXD_IMS_PASID_MAX;
+	return IDXD_IMS_CTRL_MASK | IDXD_IMS_CTRL_PASID_EN |
+	       FIELD_PREP(IDXD_IMS_CTRL_PASID, pasid);
+}
+
+/* Park an entry: masked, empty, for no WQ; read back so the device has it */
+static void idxd_ims_park(struct idxd_device *idxd, void __iomem *entry)
+{
+	iowrite32(idxd_ims_parked_ctrl(idxd), entry + IDXD_IMS_CTRL);
+	iowrite32(0, entry + IDXD_IMS_ADDR_LO);
+	iowrite32(0, entry + IDXD_IMS_ADDR_HI);
+	iowrite32(0, entry + IDXD_IMS_DATA);
+	ioread32(entry + IDXD_IMS_CTRL);
 }
 
 /* Write the control word and read it back: the device acts on it now. */
@@ -93,21 +121,15 @@ static void idxd_ims_prepare_desc(struct irq_domain *domain, msi_alloc_info_t *a
 	idxd_ims_set_ctrl(desc, true);
 }
 
-/* A freed interrupt leaves its entry masked and empty. */
+/* A freed interrupt leaves its entry parked. */
 static void idxd_ims_msi_free(struct irq_domain *domain, struct msi_domain_info *info,
 			      unsigned int virq)
 {
 	struct msi_desc *desc = irq_get_msi_desc(virq);
-	void __iomem *entry;
 
 	if (!desc || !idxd_ims_entry(desc))
 		return;
-	entry = idxd_ims_entry(desc);
-	iowrite32(IDXD_IMS_CTRL_MASK, entry + IDXD_IMS_CTRL);
-	iowrite32(0, entry + IDXD_IMS_ADDR_LO);
-	iowrite32(0, entry + IDXD_IMS_ADDR_HI);
-	iowrite32(0, entry + IDXD_IMS_DATA);
-	ioread32(entry + IDXD_IMS_CTRL);
+	idxd_ims_park(info->data, idxd_ims_entry(desc));
 }
 
 static const struct msi_domain_template idxd_ims_template = {
@@ -132,15 +154,18 @@ static const struct msi_domain_template idxd_ims_template = {
  *
  * A device without IMS entries, or whose interrupt parent cannot carry
  * IMS, works as before without one: the reason is logged once and
- * idxd->ims_size stays 0.
+ * idxd->ims_size stays 0.  Every entry is parked: masked and for a PASID
+ * reserved from the IOMMU's global PASIDs, which no WQ gets.
  */
 void idxd_ims_setup(struct idxd_device *idxd)
 {
 	struct device *dev = &idxd->pdev->dev;
 	unsigned int size = idxd->hw.gen_cap.max_ims_mult * IDXD_IMS_MULT;
+	unsigned int i;
 	int rc;
 
 	idxd->ims_size = 0;
+	idxd->ims_park_pasid = IOMMU_PASID_INVALID;
 	if (!size) {
 		dev_info(dev, "IMS off: the device has no interrupt message store\n");
 		return;
@@ -161,7 +186,15 @@ void idxd_ims_setup(struct idxd_device *idxd)
 		return;
 	}
 	idxd->ims_size = size;
-	dev_dbg(dev, "IMS domain with %u entries at %#x\n", size, idxd->ims_offset);
+	/* A device without PASIDs: no WQ has IDXD_IMS_PASID_MAX either */
+	if (dev->iommu)
+		idxd->ims_park_pasid = iommu_alloc_global_pasid(dev);
+	for (i = 0; i < size; i++)
+		idxd_ims_park(idxd, idxd->reg_base + idxd->ims_offset +
+				    i * IDXD_IMS_ENTRY_SIZE);
+	dev_dbg(dev, "IMS domain with %u entries at %#x, parked for PASID %#lx\n",
+		size, idxd->ims_offset,
+		FIELD_GET(IDXD_IMS_CTRL_PASID, idxd_ims_parked_ctrl(idxd)));
 }
 
 /**
@@ -177,6 +210,9 @@ void idxd_ims_teardown(struct idxd_device *idxd)
 		return;
 	pci_remove_ims_domain(idxd->pdev);
 	idxd->ims_size = 0;
+	if (idxd->ims_park_pasid != IOMMU_PASID_INVALID)
+		iommu_free_global_pasid(idxd->ims_park_pasid);
+	idxd->ims_park_pasid = IOMMU_PASID_INVALID;
 }
 
 /**

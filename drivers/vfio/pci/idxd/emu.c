@@ -211,7 +211,16 @@ static u16 cfg_pasid_ctrl(struct idxd_vdev *v)
 	return cfg_r16(v, IDXD_VDEV_PASID_CAP + PCI_PASID_CTRL);
 }
 
-/* BAR0: the register file as the device comes out of reset */
+/* The operations of DSA 1.0, in the first quadword of OPCAP */
+#define IDXD_VDEV_OPCAP_DSA1	(GENMASK_ULL(DSA_OPCODE_DUALCAST, DSA_OPCODE_NOOP) | \
+				 GENMASK_ULL(DSA_OPCODE_DIF_UPDT, DSA_OPCODE_CRCGEN) | \
+				 BIT_ULL(DSA_OPCODE_CFLUSH))
+
+/*
+ * BAR0: the register file as the device comes out of reset.  The MSI-X
+ * table is not the device's: RESET_DEVICE leaves it, only a function
+ * level reset resets it (idxd_vdev_msix_init()).
+ */
 static void idxd_vdev_regs_init(struct idxd_vdev *v)
 {
 	struct idxd_device *idxd = v->idxd;
@@ -221,7 +230,7 @@ static void idxd_vdev_regs_init(struct idxd_vdev *v)
 	union offsets_reg offsets = { .bits = { 0, 0 } };
 	unsigned int i, total = 0;
 
-	memset(v->bar0, 0, sizeof(v->bar0));
+	memset(v->bar0, 0, IDXD_VDEV_MSIX_TABLE_OFFSET);
 	idxd_vdev_w32(v, IDXD_VER_OFFSET, DEVICE_VERSION_1);
 
 	gencap.overlap_copy = idxd->hw.gen_cap.overlap_copy;
@@ -246,9 +255,9 @@ static void idxd_vdev_regs_init(struct idxd_vdev *v)
 	grpcap.total_rdbufs = idxd->hw.group_cap.total_rdbufs;
 	idxd_vdev_w64(v, IDXD_GRPCAP_OFFSET, grpcap.bits);
 	idxd_vdev_w64(v, IDXD_ENGCAP_OFFSET, 1);
-	for (i = 0; i < 4; i++)
-		idxd_vdev_w64(v, IDXD_OPCAP_OFFSET + 8 * i,
-			      idxd->hw.opcap.bits[i]);
+	/* VERSION says 1.0: the host's operations that DSA 1.0 has */
+	idxd_vdev_w64(v, IDXD_OPCAP_OFFSET,
+		      idxd->hw.opcap.bits[0] & IDXD_VDEV_OPCAP_DSA1);
 
 	offsets.grpcfg = IDXD_VDEV_GRPCFG_OFFSET / IDXD_TABLE_MULT;
 	offsets.wqcfg = IDXD_VDEV_WQCFG_OFFSET / IDXD_TABLE_MULT;
@@ -278,19 +287,26 @@ static void idxd_vdev_regs_init(struct idxd_vdev *v)
 		idxd_vdev_w32(v, wqcfg(i, 6), cfg.bits[6]);
 	}
 
-	/*
-	 * The MSI-X table reads as on the device after reset.  It is storage
-	 * only: a VMM emulates the guest's table itself and tells the vdev
-	 * which vectors to signal through VFIO_DEVICE_SET_IRQS.
-	 */
-	for (i = 0; i < idxd_vdev_nvec(v); i++)
-		idxd_vdev_w32(v, msix_entry(i, 3), PCI_MSIX_ENTRY_CTRL_MASKBIT);
-
 	atomic_set(&v->intcause, 0);
 	for (i = 0; i < v->nwqs; i++)
 		wq_set_state(v, i, false);
 	if (idxd_vdev_lost(v))
 		idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET, IDXD_DEVICE_STATE_HALT);
+}
+
+/*
+ * The MSI-X table as after a function level reset: every vector masked.
+ * It is storage only: a VMM emulates the guest's table itself and tells
+ * the vdev which vectors to signal through VFIO_DEVICE_SET_IRQS.
+ */
+static void idxd_vdev_msix_init(struct idxd_vdev *v)
+{
+	unsigned int i;
+
+	memset(&v->bar0[IDXD_VDEV_MSIX_TABLE_OFFSET], 0,
+	       IDXD_VDEV_BAR0_SIZE - IDXD_VDEV_MSIX_TABLE_OFFSET);
+	for (i = 0; i < idxd_vdev_nvec(v); i++)
+		idxd_vdev_w32(v, msix_entry(i, 3), PCI_MSIX_ENTRY_CTRL_MASKBIT);
 }
 
 /**
@@ -302,6 +318,7 @@ void idxd_vdev_emu_init(struct idxd_vdev *v)
 	idxd_vdev_cfg_init(v);
 	cfg_fix_bars(v);
 	idxd_vdev_regs_init(v);
+	idxd_vdev_msix_init(v);
 }
 
 /* Drain the host WQs behind virtual WQs @wqs, aborting them first if @abort */
@@ -314,9 +331,11 @@ static void wqs_drain(struct idxd_vdev *v, unsigned long wqs, bool abort)
 
 		if (test_bit(i, &v->gone))
 			continue;
+		mutex_lock(&v->parent->cmd_lock);
 		if (abort)
 			idxd_wq_abort(wq);
 		idxd_wq_drain(wq);
+		mutex_unlock(&v->parent->cmd_lock);
 	}
 }
 
@@ -335,8 +354,8 @@ void idxd_vdev_quiesce_dma(struct idxd_vdev *v)
 
 /*
  * RESET_DEVICE: descriptors are aborted, the registers return to their
- * reset values and the guest's interrupt handles are gone.  The config
- * space is not the device's to reset: the guest's driver enables bus
+ * reset values and the guest's interrupt handles are gone.  The MSI-X
+ * table and the config space are not the device's to reset: the guest's driver enables bus
  * master and memory decoding before it resets the device, and a VMM reads
  * PCI_COMMAND back from the vdev.
  */
@@ -362,9 +381,10 @@ static void idxd_vdev_dev_reset(struct idxd_vdev *v)
  * idxd_vdev_emu_reset() - function level reset of the virtual function
  * @v: the vdev, its lock held
  *
- * A device reset (see idxd_vdev_dev_reset()), and the config space's
- * control bits return to their reset values; the BAR addresses and the
- * interrupt line stay.  The user's eventfds and the host IMS entries stay.
+ * A device reset (see idxd_vdev_dev_reset()), and the MSI-X table and
+ * the config space's control bits return to their reset values; the BAR
+ * addresses and the interrupt line stay.  The user's eventfds and the
+ * host IMS entries stay.
  */
 void idxd_vdev_emu_reset(struct idxd_vdev *v)
 {
@@ -373,6 +393,7 @@ void idxd_vdev_emu_reset(struct idxd_vdev *v)
 
 	lockdep_assert_held(&v->lock);
 	idxd_vdev_dev_reset(v);
+	idxd_vdev_msix_init(v);
 	memcpy(bar, &v->cfg[PCI_BASE_ADDRESS_0], sizeof(bar));
 	line = v->cfg[PCI_INTERRUPT_LINE];
 	idxd_vdev_cfg_init(v);
@@ -794,7 +815,7 @@ static void idxd_vdev_bar0_write32(struct idxd_vdev *v, unsigned int off,
 	if (off >= IDXD_VDEV_MSIX_TABLE_OFFSET &&
 	    off < IDXD_VDEV_MSIX_TABLE_OFFSET +
 		  idxd_vdev_nvec(v) * PCI_MSIX_ENTRY_SIZE) {
-		/* Storage only, see idxd_vdev_regs_init() */
+		/* Storage only, see idxd_vdev_msix_init() */
 		rel = off - IDXD_VDEV_MSIX_TABLE_OFFSET;
 		if ((rel % PCI_MSIX_ENTRY_SIZE) == PCI_MSIX_ENTRY_VECTOR_CTRL)
 			val &= PCI_MSIX_ENTRY_CTRL_MASKBIT;

@@ -100,6 +100,29 @@ static ssize_t idxd_vdev_show_description(struct mdev_type *mtype, char *buf)
 			  nwqs, nwqs > 1 ? "s" : "", nwqs);
 }
 
+/*
+ * A bound WQ's entry in the pool holds a reference on the WQ: a vdev
+ * still reads a WQ unregistered under it (the DSA's removal unregisters
+ * its WQs one by one before the last one's removal waits for the vdevs'
+ * users), until it frees the entry.
+ */
+static struct idxd_vdev_wq *idxd_vdev_wq_alloc(struct idxd_wq *wq)
+{
+	struct idxd_vdev_wq *vw = kzalloc(sizeof(*vw), GFP_KERNEL);
+
+	if (!vw)
+		return NULL;
+	get_device(wq_confdev(wq));
+	vw->wq = wq;
+	return vw;
+}
+
+static void idxd_vdev_wq_free(struct idxd_vdev_wq *vw)
+{
+	put_device(wq_confdev(vw->wq));
+	kfree(vw);
+}
+
 /* Give @v the first free WQs of its parent and its PASID to them */
 static int idxd_vdev_claim(struct idxd_vdev *v)
 {
@@ -157,7 +180,7 @@ static void idxd_vdev_unclaim(struct idxd_vdev *v)
 		vw->vdev = NULL;
 		if (vw->unbound) {
 			/* Its WQ was unbound while we had it: ours to free */
-			kfree(vw);
+			idxd_vdev_wq_free(vw);
 			continue;
 		}
 		mutex_lock(&vw->wq->wq_lock);
@@ -730,6 +753,7 @@ static struct idxd_vdev_parent *idxd_vdev_parent_alloc(struct idxd_device *idxd)
 		return NULL;
 	p->idxd = idxd;
 	INIT_LIST_HEAD(&p->wqs);
+	mutex_init(&p->cmd_lock);
 	for (i = 0; i < IDXD_VDEV_MAX_WQS; i++) {
 		p->types[i].nwqs = i + 1;
 		p->types[i].type.sysfs_name = idxd_vdev_type_names[i];
@@ -747,6 +771,23 @@ static bool idxd_vdev_user_int(struct idxd_device *idxd)
 	return reg.user_int_en;
 }
 
+/*
+ * The vdevs' guests submit user-mode descriptors (their WQs have the
+ * vdev's PASID and no privilege), whose completion interrupts need
+ * GENCFG.user_int_en.  That bit is the device's, not a WQ's: it also lets
+ * the user-mode descriptors of the host's char device users ask for
+ * interrupts, through the MSI-X table.  The host's vectors are safe from
+ * them only if their permission entries check a PASID: idxd sets one
+ * (the system PASID) when it has one.  A device whose users have PASIDs
+ * while the kernel has none would have vectors any of them could raise,
+ * so its WQs get no vdevs, unless user interrupts are on already.
+ */
+static bool idxd_vdev_user_int_safe(struct idxd_device *idxd)
+{
+	return idxd_vdev_user_int(idxd) || !device_user_pasid_enabled(idxd) ||
+	       device_pasid_enabled(idxd);
+}
+
 static int idxd_vdev_wq_probe(struct idxd_dev *idxd_dev)
 {
 	struct device *dev = &idxd_dev->conf_dev;
@@ -756,10 +797,9 @@ static int idxd_vdev_wq_probe(struct idxd_dev *idxd_dev)
 	struct idxd_vdev_wq *vw;
 	int rc;
 
-	vw = kzalloc(sizeof(*vw), GFP_KERNEL);
+	vw = idxd_vdev_wq_alloc(wq);
 	if (!vw)
 		return -ENOMEM;
-	vw->wq = wq;
 
 	mutex_lock(&idxd_vdev_bind_lock);
 	mutex_lock(&wq->wq_lock);
@@ -790,6 +830,13 @@ static int idxd_vdev_wq_probe(struct idxd_dev *idxd_dev)
 		dev_err(dev, "%s: %s has no IMS for the vdevs' vectors\n",
 			IDXD_VDEV_NAME, dev_name(idxd_confdev(idxd)));
 		rc = -EOPNOTSUPP;
+		goto err_unlock_wq;
+	}
+	if (!idxd_vdev_user_int_safe(idxd)) {
+		dev_err(dev,
+			"%s: %s has user PASIDs but no system PASID: the user interrupts the vdevs need would let its char device users raise its MSI-X vectors\n",
+			IDXD_VDEV_NAME, dev_name(idxd_confdev(idxd)));
+		rc = -EPERM;
 		goto err_unlock_wq;
 	}
 	rc = idxd_drv_enable_wq(wq);
@@ -829,6 +876,7 @@ static int idxd_vdev_wq_probe(struct idxd_dev *idxd_dev)
 			mutex_unlock(&idxd_vdev_pool_lock);
 			if (!new->user_int_was_on)
 				idxd_set_user_intr(idxd, 0);
+			mutex_destroy(&new->cmd_lock);
 			kfree(new);
 			goto err_disable;
 		}
@@ -843,7 +891,7 @@ err_disable:
 err_unlock_wq:
 	mutex_unlock(&wq->wq_lock);
 	mutex_unlock(&idxd_vdev_bind_lock);
-	kfree(vw);
+	idxd_vdev_wq_free(vw);
 	return rc;
 }
 
@@ -888,7 +936,7 @@ static void idxd_vdev_wq_remove(struct idxd_dev *idxd_dev)
 		vfio_pci_irq_signal_req(&v->irq);
 		vw->unbound = true;
 	} else {
-		kfree(vw);
+		idxd_vdev_wq_free(vw);
 	}
 	if (list_empty(&p->wqs)) {
 		list_del(&p->node);
@@ -904,6 +952,7 @@ static void idxd_vdev_wq_remove(struct idxd_dev *idxd_dev)
 		mdev_unregister_parent(&last->parent);
 		if (!last->user_int_was_on)
 			idxd_set_user_intr(last->idxd, 0);
+		mutex_destroy(&last->cmd_lock);
 		kfree(last);
 	}
 	mutex_unlock(&idxd_vdev_bind_lock);

@@ -68,7 +68,9 @@ struct iommufd_device;
  * @vwq: its number in @vdev
  * @unbound: the WQ was unbound while in @vdev, which frees this
  *
- * @vdev, @vwq and @unbound are protected by idxd_vdev_pool_lock.
+ * @vdev, @vwq and @unbound are protected by idxd_vdev_pool_lock.  The
+ * entry holds a reference on @wq's device, so that @wq outlives its
+ * unregistration until the entry is freed.
  */
 struct idxd_vdev_wq {
 	struct list_head	node;
@@ -97,6 +99,12 @@ struct idxd_vdev_type {
  * @type_ptrs: @types for mdev_register_parent()
  * @wqs: the bound WQs, free or composed into a vdev
  * @user_int_was_on: GENCFG.user_int_en before the first WQ was bound
+ * @cmd_lock: serialises the host commands (drain, abort) that the vdevs'
+ *	      guests cause, so that the device's command channel goes to
+ *	      them in turn: a mutex hands itself to a waiter that failed to
+ *	      get it, so a guest that loops on DRAIN delays another vdev's
+ *	      command, or the host's, by one command at most.  Nests inside
+ *	      a vdev's lock.
  *
  * Created when the first WQ of the DSA is bound and removed when the last
  * one goes (which removes every vdev of the DSA first).  The list of
@@ -110,6 +118,7 @@ struct idxd_vdev_parent {
 	struct mdev_type	*type_ptrs[IDXD_VDEV_MAX_WQS];
 	struct list_head	wqs;
 	bool			user_int_was_on;
+	struct mutex		cmd_lock; /* see above */
 };
 
 /**

@@ -938,6 +938,42 @@ TEST_F(host, isolation)
 	EXPECT_EQ(0, eventfd_wait(b->efd[1], QUIET_MS));
 }
 
+/*
+ * Handles that name free IMS entries raise nothing, not even later: a
+ * guest that forges them leaves no message pending for the entry's next
+ * user.  On a DSA without the interrupt handle commands a handle is the
+ * entry's index and names free entries too; only the PASID check of a
+ * parked entry keeps the message out (make check runs this suite on such
+ * a DSA as well).
+ */
+TEST_F(host, free_ims_entries_fire_nothing)
+{
+	struct vdev *a = &self->v[0], *b = &self->v[1];
+	uint16_t ha, hb, h;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_bring_up(a, 1));
+	ASSERT_EQ(0, vdev_vector_up(a, 1, &ha));
+	ASSERT_EQ(0, vdev_map_portals(a));
+	/* The entries the next users get are free now */
+	for (h = 0; h < 16; h++)
+		if (h != ha)
+			vdev_submit_noop(a, 0, h);
+	EXPECT_EQ(0, eventfd_wait(a->efd[1], QUIET_MS));
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[1], sizeof(self->uuid[1]),
+				      &self->v[1], "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_bring_up(b, 1));
+	ASSERT_EQ(0, vdev_vector_up(b, 1, &hb));
+	EXPECT_GT(16, hb);
+	EXPECT_EQ(0, eventfd_wait(b->efd[1], QUIET_MS));
+	ASSERT_EQ(0, vdev_map_portals(b));
+	vdev_submit_noop(b, 0, hb);
+	EXPECT_EQ(1, eventfd_wait(b->efd[1], FIRE_MS));
+	EXPECT_EQ(0, eventfd_wait(b->efd[1], QUIET_MS));
+}
+
 /* VFIO_DEVICE_RESET: disabled device, no handles, vectors stay */
 TEST_F(host, reset)
 {
@@ -1022,6 +1058,71 @@ TEST_F(host, reset_device_keeps_config)
 	vdev_submit_noop(v, 0, again);
 	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
 	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+}
+
+/* DSA 1.0's operations: 0x00-0x09, 0x10-0x15 and 0x20 (cache flush) */
+#define OPCAP_DSA1	(0x3ffull | (0x3full << 0x10) | (1ull << 0x20))
+#define OP_BATCH	0x01
+
+/*
+ * VERSION says 1.0, so OPCAP offers the host's operations that DSA 1.0
+ * has and no other.  The host's sysfs op_cap hides BATCH on a DSA not
+ * safe for user submission; the vdev offers what the device has.
+ */
+TEST_F(host, opcap_matches_version)
+{
+	struct vdev *v = &self->v[0];
+	unsigned int g[8], i;
+	char buf[256], path[PATH_MAX];
+	int n;
+	uint64_t host, got;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	EXPECT_EQ(0x100, reg_read32(v, 0));
+	snprintf(path, sizeof(path), DSA_SYSFS "/devices/%s/op_cap", self->dsa);
+	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
+	n = sscanf(buf, "%x,%x,%x,%x,%x,%x,%x,%x", &g[0], &g[1], &g[2], &g[3],
+		   &g[4], &g[5], &g[6], &g[7]);
+	ASSERT_EQ(8, n) TH_LOG("op_cap: %s", buf);
+	host = (uint64_t)g[6] << 32 | g[7];
+	got = reg_read64(v, 0x40);
+	EXPECT_EQ(0, got & ~OPCAP_DSA1) TH_LOG("OPCAP %#llx", (unsigned long long)got);
+	EXPECT_EQ(host & OPCAP_DSA1 & ~(1ull << OP_BATCH),
+		  got & ~(1ull << OP_BATCH));
+	for (i = 1; i < 4; i++)
+		EXPECT_EQ(0, reg_read64(v, 0x40 + 8 * i));
+}
+
+/*
+ * The MSI-X table is PCI's, not the device's: RESET_DEVICE leaves it as
+ * it was, a function level reset masks and clears it.  QEMU emulates the
+ * table itself; a VMM that passed the guest's table through would read it
+ * back from the vdev, so this is the one test that writes it.
+ */
+TEST_F(host, reset_device_keeps_msix_table)
+{
+	struct vdev *v = &self->v[0];
+	unsigned int e = REG_MSIX_TABLE + 16;	/* vector 1 */
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_bring_up(v, 1));
+	EXPECT_EQ(1, reg_read32(v, e + 12));
+	reg_write32(v, e, 0xfee01000);
+	reg_write32(v, e + 8, 0x4041);
+	reg_write32(v, e + 12, 0);
+
+	EXPECT_EQ(0, vdev_cmd(v, CMD_RESET_DEVICE, 0, 0));
+	EXPECT_EQ(0, reg_read32(v, REG_GENSTS) & 3);
+	EXPECT_EQ(0xfee01000, reg_read32(v, e));
+	EXPECT_EQ(0x4041, reg_read32(v, e + 8));
+	EXPECT_EQ(0, reg_read32(v, e + 12));
+
+	ASSERT_EQ(0, ioctl(v->device, VFIO_DEVICE_RESET));
+	EXPECT_EQ(0, reg_read32(v, e));
+	EXPECT_EQ(0, reg_read32(v, e + 8));
+	EXPECT_EQ(1, reg_read32(v, e + 12));
 }
 
 /*
@@ -1312,6 +1413,73 @@ TEST_F(host, wq_unbind_while_open)
 	ASSERT_EQ(0, sysfs_write(DSA_SYSFS "/drivers/" VDEV_DRIVER "/bind", wq));
 	ASSERT_EQ(0, sysfs_read(path, buf, sizeof(buf)));
 	EXPECT_STREQ("2", buf);
+}
+
+struct pci_unbinder {
+	char bdf[32];
+	int rc;
+};
+
+static void *pci_unbind_thread(void *arg)
+{
+	struct pci_unbinder *u = arg;
+
+	u->rc = sysfs_write("/sys/bus/pci/drivers/idxd/unbind", u->bdf);
+	return NULL;
+}
+
+/*
+ * The DSA's PCI function unbound from idxd under an open vdev: idxd
+ * unregisters the WQs one by one, the first (the vdev's) before the last
+ * one's removal waits for the user.  The vdev still reads its host WQ
+ * when the user closes it, so the WQ must outlive its unregistration.
+ * Afterwards the DSA is bound and set up again.
+ */
+TEST_F(host, dsa_unbound_while_open)
+{
+	struct vdev *v = &self->v[0];
+	struct pci_unbinder u;
+	uint16_t handle;
+	uint64_t reqs = 0;
+	pthread_t t;
+	int req, kmsg, i;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_bring_up(v, 1));
+	ASSERT_EQ(0, vdev_vector_up(v, 1, &handle));
+	ASSERT_EQ(0, vdev_map_portals(v));
+	vdev_submit_noop(v, 0, handle);
+	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	req = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ASSERT_LE(0, req);
+	v->efd[7] = req;
+	ASSERT_EQ(0, vdev_set_eventfd(v, VFIO_PCI_REQ_IRQ_INDEX, 0, req));
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+
+	snprintf(u.bdf, sizeof(u.bdf), "%s", self->bdf);
+	u.rc = -1;
+	ASSERT_EQ(0, pthread_create(&t, NULL, pci_unbind_thread, &u));
+	/*
+	 * One request when the vdev's WQ goes, one when the last WQ's
+	 * removal takes the vdev: by then the first WQ is unregistered.
+	 */
+	for (i = 0; i < 2 * FIRE_MS / 100 && reqs < 2; i++)
+		reqs += eventfd_wait(req, 100);
+	EXPECT_LE(2, reqs);
+	vdev_close(v);
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, u.rc);
+	self->uuid[0][0] = 0;
+	EXPECT_EQ(0, kmsg_find(kmsg, "KASAN", NULL));
+	close(kmsg);
+
+	/* Bound and set up again for the next test */
+	ASSERT_EQ(0, sysfs_write("/sys/bus/pci/drivers/idxd/bind", self->bdf));
+	ASSERT_EQ(0, dsa_find(self->dsa, sizeof(self->dsa), self->bdf,
+			      sizeof(self->bdf), 1));
+	ASSERT_EQ(0, dsa_setup(self->dsa, 2, WQ_SIZE));
 }
 
 static int run_cmd(const char *fmt, ...)

@@ -113,7 +113,7 @@ int main(int argc, char **argv)
 	struct series s[2][3];
 	struct vdev a, b;
 	struct storm st = { 0 };
-	unsigned int samples = 200, i, j;
+	unsigned int samples = 1000, i, j;
 	int setup = 0, opt, rc;
 	pthread_t thread;
 	double t0, secs;

@@ -14,6 +14,7 @@
 #include <linux/bitmap.h>
 #include <linux/interrupt.h>
 #include <linux/irq_work.h>
+#include <linux/irqbypass.h>
 #include <linux/mman.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -46,6 +47,7 @@ struct fake_backend {
 	bool				masked;
 	bool				pending;
 	int				signals;
+	int				virq_base;
 };
 
 struct fake_dev {
@@ -133,7 +135,8 @@ static int fake_request(struct vfio_pci_irq_backend *be,
 	__set_bit(vec->vector, fb->requested);
 	fb->cookie[vec->vector] = vec->cookie;
 	vec->map.index = 100 + vec->vector;
-	vec->map.virq = 0;
+	/* A Linux interrupt number, never used as one but for irq bypass */
+	vec->map.virq = fb->virq_base ? fb->virq_base + vec->vector : 0;
 	return 0;
 }
 
@@ -1089,6 +1092,98 @@ static void vfio_pci_irq_test_err_req(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, set_fd(test, VFIO_PCI_REQ_IRQ_INDEX, 0, -1), 0);
 }
 
+/* An irq bypass consumer, as KVM's irqfd for an eventfd */
+struct test_consumer {
+	struct irq_bypass_consumer	cons;
+	int				adds;
+	int				dels;
+	int				irq;
+};
+
+static int test_add_producer(struct irq_bypass_consumer *cons,
+			     struct irq_bypass_producer *prod)
+{
+	struct test_consumer *tc = container_of(cons, struct test_consumer,
+						cons);
+
+	tc->adds++;
+	tc->irq = prod->irq;
+	return 0;
+}
+
+static void test_del_producer(struct irq_bypass_consumer *cons,
+			      struct irq_bypass_producer *prod)
+{
+	struct test_consumer *tc = container_of(cons, struct test_consumer,
+						cons);
+
+	tc->dels++;
+	tc->irq = 0;
+}
+
+/*
+ * A backend vector with a Linux interrupt registers an irq bypass
+ * producer with its eventfd as the token, so that a consumer of that
+ * eventfd (KVM) can post the interrupt; it goes with the eventfd, and
+ * emulated vectors register none.
+ */
+static void vfio_pci_irq_test_bypass(struct kunit *test)
+{
+	struct fake_dev *fd_dev = test->priv;
+	struct test_consumer tc = {
+		.cons.token = &fd_dev->efd[1],
+		.cons.add_producer = test_add_producer,
+		.cons.del_producer = test_del_producer,
+	};
+	s32 fds[2] = { FAKE_FD, FAKE_FD + 1 };
+	s32 emul[3] = { -1, -1, FAKE_FD + 1 };
+
+	fd_dev->msix.virq_base = 5000;
+	KUNIT_ASSERT_EQ(test, irq_bypass_register_consumer(&tc.cons), 0);
+
+	KUNIT_EXPECT_EQ(test, set_fds(test, VFIO_PCI_MSIX_IRQ_INDEX, 0, 2, fds),
+			0);
+	KUNIT_EXPECT_EQ(test, tc.adds, 1);
+	KUNIT_EXPECT_EQ(test, tc.irq, 5001);
+
+	/* another eventfd: the producer leaves the consumer */
+	KUNIT_EXPECT_EQ(test, set_fd(test, VFIO_PCI_MSIX_IRQ_INDEX, 1,
+				     FAKE_FD + 2), 0);
+	KUNIT_EXPECT_EQ(test, tc.dels, 1);
+	KUNIT_EXPECT_EQ(test, tc.adds, 1);
+	KUNIT_EXPECT_EQ(test, set_fd(test, VFIO_PCI_MSIX_IRQ_INDEX, 1,
+				     FAKE_FD + 1), 0);
+	KUNIT_EXPECT_EQ(test, tc.adds, 2);
+	KUNIT_EXPECT_EQ(test, tc.irq, 5001);
+
+	/* no eventfd, then one again; vector 0 never touches it */
+	KUNIT_EXPECT_EQ(test, set_fd(test, VFIO_PCI_MSIX_IRQ_INDEX, 1, -1), 0);
+	KUNIT_EXPECT_EQ(test, tc.dels, 2);
+	KUNIT_EXPECT_EQ(test, set_fd(test, VFIO_PCI_MSIX_IRQ_INDEX, 1,
+				     FAKE_FD + 1), 0);
+	KUNIT_EXPECT_EQ(test, set_fd(test, VFIO_PCI_MSIX_IRQ_INDEX, 0,
+				     FAKE_FD + 3), 0);
+	KUNIT_EXPECT_EQ(test, tc.adds, 3);
+	KUNIT_EXPECT_EQ(test, tc.dels, 2);
+
+	/* the index disabled */
+	KUNIT_EXPECT_EQ(test, disable(test, VFIO_PCI_MSIX_IRQ_INDEX), 0);
+	KUNIT_EXPECT_EQ(test, tc.dels, 3);
+	KUNIT_EXPECT_EQ(test, tc.irq, 0);
+
+	/* an emulated vector has no interrupt to post */
+	KUNIT_ASSERT_EQ(test, vfio_pci_irq_set_emulated(&fd_dev->irq,
+							VFIO_PCI_MSIX_IRQ_INDEX,
+							2, true), 0);
+	KUNIT_EXPECT_EQ(test, set_fds(test, VFIO_PCI_MSIX_IRQ_INDEX, 0, 3, emul),
+			0);
+	KUNIT_EXPECT_EQ(test, tc.adds, 3);
+	KUNIT_EXPECT_EQ(test, disable(test, VFIO_PCI_MSIX_IRQ_INDEX), 0);
+
+	irq_bypass_unregister_consumer(&tc.cons);
+	KUNIT_EXPECT_EQ(test, tc.dels, 3);
+}
+
 static struct kunit_case vfio_pci_irq_test_cases[] = {
 	KUNIT_CASE(vfio_pci_irq_test_info),
 	KUNIT_CASE(vfio_pci_irq_test_info_argsz),
@@ -1104,6 +1199,7 @@ static struct kunit_case vfio_pci_irq_test_cases[] = {
 	KUNIT_CASE(vfio_pci_irq_test_config),
 	KUNIT_CASE(vfio_pci_irq_test_close),
 	KUNIT_CASE(vfio_pci_irq_test_err_req),
+	KUNIT_CASE(vfio_pci_irq_test_bypass),
 	{}
 };
 

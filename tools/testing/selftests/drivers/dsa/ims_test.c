@@ -32,13 +32,12 @@
 #include "../../kselftest_harness.h"
 #include "dsa_sysfs.h"
 #include "idxd_ims_test.h"
+#include "ims_util.h"
 
 #define WQ_PASID	0x123
 #define OTHER_PASID	0x456
-#define WQ_SIZE		16
 #define MANY		64
 #define CYCLES		1000
-#define WAIT_MS		10000
 /* Per-test timeouts in seconds: TCG on a loaded host is slow. */
 #define TIMEOUT		120
 #define CYCLES_TIMEOUT	300
@@ -72,66 +71,6 @@ static int count_str(const char *hay, const char *needle)
 	return n;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
-
-static int vec_get(int fd, uint32_t id, struct ims_test_vec *v)
-{
-	memset(v, 0, sizeof(*v));
-	v->id = id;
-	return ioctl(fd, IMS_TEST_GET, v) ? -errno : 0;
-}
-
-/* Wait until vector @id has received @count interrupts. */
-static int wait_count(int fd, uint32_t id, uint32_t count)
-{
-	uint64_t end = now_ms() + WAIT_MS;
-	struct ims_test_vec v;
-
-	do {
-		if (vec_get(fd, id, &v))
-			return -errno;
-		if (v.count >= count)
-			return v.count;
-		usleep(1000);
-	} while (now_ms() < end);
-	return v.count;
-}
-
-static uint64_t total(int fd)
-{
-	uint64_t t = ~0ull;
-
-	ioctl(fd, IMS_TEST_TOTAL, &t);
-	return t;
-}
-
-static int submit(int fd, uint32_t id)
-{
-	struct ims_test_submit s = { .id = id, .count = 1 };
-
-	return ioctl(fd, IMS_TEST_SUBMIT, &s) ? -errno : 0;
-}
-
-static int mask(int fd, uint32_t id, int masked)
-{
-	struct ims_test_mask m = { .id = id, .masked = masked };
-
-	return ioctl(fd, IMS_TEST_MASK, &m) ? -errno : 0;
-}
-
-static int alloc_vec(int fd, uint32_t pasid, struct ims_test_vec *v)
-{
-	memset(v, 0, sizeof(*v));
-	v->pasid = pasid;
-	return ioctl(fd, IMS_TEST_ALLOC, v) ? -errno : 0;
-}
-
 /* The /proc/interrupts line of Linux interrupt @virq, or "" */
 static void proc_interrupts_line(unsigned int virq, char *line, size_t len)
 {
@@ -163,25 +102,6 @@ FIXTURE(ims) {
 	int fd;
 	int bound;
 };
-
-/* Configure one group with one engine and one dedicated user WQ. */
-static int configure(const char *dsa, const char *wq)
-{
-	char engine[32], size[16];
-
-	snprintf(engine, sizeof(engine), "engine%s.0", dsa + 3);
-	snprintf(size, sizeof(size), "%d", WQ_SIZE);
-	if (sysfs_writef("0", DSA_SYSFS "/devices/%s/%s/group_id", dsa, engine) ||
-	    sysfs_writef("0", DSA_SYSFS "/devices/%s/%s/group_id", dsa, wq) ||
-	    sysfs_writef("dedicated", DSA_SYSFS "/devices/%s/%s/mode", dsa, wq) ||
-	    sysfs_writef(size, DSA_SYSFS "/devices/%s/%s/size", dsa, wq) ||
-	    sysfs_writef("10", DSA_SYSFS "/devices/%s/%s/priority", dsa, wq) ||
-	    sysfs_writef("user", DSA_SYSFS "/devices/%s/%s/type", dsa, wq) ||
-	    sysfs_writef("ims-test", DSA_SYSFS "/devices/%s/%s/name", dsa, wq) ||
-	    sysfs_writef(IMS_TEST_DRIVER, DSA_SYSFS "/devices/%s/%s/driver_name", dsa, wq))
-		return -1;
-	return sysfs_write(DSA_SYSFS "/drivers/idxd/bind", dsa);
-}
 
 FIXTURE_SETUP(ims)
 {
@@ -218,7 +138,7 @@ FIXTURE_SETUP(ims)
 	sysfs_write(DSA_SYSFS "/drivers/" IMS_TEST_DRIVER "/unbind", self->wq);
 	sysfs_write(DSA_SYSFS "/drivers/idxd/unbind", self->dsa);
 
-	ASSERT_EQ(0, configure(self->dsa, self->wq));
+	ASSERT_EQ(0, ims_configure(self->dsa, self->wq));
 	rc = sysfs_write(DSA_SYSFS "/drivers/" IMS_TEST_DRIVER "/bind", self->wq);
 	ASSERT_EQ(0, rc) TH_LOG("binding %s to %s: %s", self->wq, IMS_TEST_DRIVER, strerror(-rc));
 	self->bound = 1;
@@ -416,7 +336,7 @@ TEST(device_without_ims)
 		EXPECT_EQ(1, count_str(log, msg)) TH_LOG("%s", msg);
 
 		snprintf(wq, sizeof(wq), "wq%s.0", de->d_name + 3);
-		ASSERT_EQ(0, configure(de->d_name, wq));
+		ASSERT_EQ(0, ims_configure(de->d_name, wq));
 		rc = sysfs_write(DSA_SYSFS "/drivers/" IMS_TEST_DRIVER "/bind", wq);
 		EXPECT_EQ(-EOPNOTSUPP, rc) TH_LOG("%s", strerror(-rc));
 		EXPECT_EQ(0, sysfs_write(DSA_SYSFS "/drivers/idxd/unbind", de->d_name));

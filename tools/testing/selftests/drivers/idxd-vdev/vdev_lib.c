@@ -584,13 +584,10 @@ static void movdir64b(void *dst, const void *src)
 /* The 64-byte descriptor @desc to virtual WQ @vwq's portal */
 void vdev_submit_desc(struct vdev *v, unsigned int vwq, const void *desc)
 {
-	static uint32_t *buf;
+	/* MOVDIR64B reads 64 aligned bytes; per call, so threads may submit */
+	uint32_t buf[16] __attribute__((aligned(64)));
 	char *portal = (char *)v->portals + vwq * PORTAL_PAGES_PER_WQ * 4096;
 
-	if (!buf)
-		buf = aligned_alloc(64, 64);
-	if (!buf)
-		return;
 	memcpy(buf, desc, 64);
 	__sync_synchronize();
 	movdir64b(portal, buf);

@@ -132,6 +132,12 @@ void vdev_submit(struct vdev *v, unsigned int vwq, uint8_t opcode,
 		 uint32_t flags, uint16_t handle);
 void vdev_submit_noop(struct vdev *v, unsigned int vwq, uint16_t handle);
 
+int vdev_ioas_alloc(int iommufd, uint32_t *id);
+int vdev_ioas_map(int iommufd, uint32_t ioas, void *va, size_t len,
+		  uint64_t iova);
+int vdev_attach_pt(struct vdev *v, uint32_t pt_id);
+int vdev_detach_pt(struct vdev *v);
+
 long vdev_irq_stat(const char *uuid, const char *key);
 int kmsg_open(void);
 int kmsg_find(int fd, const char *a, const char *b);

@@ -96,62 +96,20 @@ static int filled(const uint8_t *p, size_t len, uint8_t seed)
 	return 1;
 }
 
-static int ioas_alloc(int iommufd, uint32_t *id)
-{
-	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
-
-	if (ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc))
-		return -errno;
-	*id = alloc.out_ioas_id;
-	return 0;
-}
-
-static int ioas_map(int iommufd, uint32_t ioas, void *va, size_t len,
-		    uint64_t iova)
-{
-	struct iommu_ioas_map map = {
-		.size = sizeof(map),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-			 IOMMU_IOAS_MAP_WRITEABLE,
-		.ioas_id = ioas,
-		.user_va = (uintptr_t)va,
-		.length = len,
-		.iova = iova,
-	};
-
-	return ioctl(iommufd, IOMMU_IOAS_MAP, &map) ? -errno : 0;
-}
-
-static int attach(struct vdev *v, uint32_t pt_id)
-{
-	struct vfio_device_attach_iommufd_pt at = {
-		.argsz = sizeof(at), .pt_id = pt_id,
-	};
-
-	return ioctl(v->device, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) ? -errno : 0;
-}
-
-static int detach(struct vdev *v)
-{
-	struct vfio_device_detach_iommufd_pt de = { .argsz = sizeof(de) };
-
-	return ioctl(v->device, VFIO_DEVICE_DETACH_IOMMUFD_PT, &de) ? -errno : 0;
-}
-
 /* A new IOAS of the vdev's iommufd, attached, with @m's pages mapped */
 static int ioas_setup(struct vdev *v, struct guest_mem *m, uint32_t *ioas)
 {
 	int rc;
 
-	rc = ioas_alloc(v->iommufd, ioas);
+	rc = vdev_ioas_alloc(v->iommufd, ioas);
 	if (!rc)
-		rc = attach(v, *ioas);
+		rc = vdev_attach_pt(v, *ioas);
 	if (!rc)
-		rc = ioas_map(v->iommufd, *ioas, m->src, PAGE, SRC_IOVA);
+		rc = vdev_ioas_map(v->iommufd, *ioas, m->src, PAGE, SRC_IOVA);
 	if (!rc)
-		rc = ioas_map(v->iommufd, *ioas, m->dst, PAGE, DST_IOVA);
+		rc = vdev_ioas_map(v->iommufd, *ioas, m->dst, PAGE, DST_IOVA);
 	if (!rc)
-		rc = ioas_map(v->iommufd, *ioas, m->comp, PAGE, COMP_IOVA);
+		rc = vdev_ioas_map(v->iommufd, *ioas, m->comp, PAGE, COMP_IOVA);
 	return rc;
 }
 
@@ -361,7 +319,7 @@ TEST_F(dma, detached_does_no_dma)
 	ASSERT_EQ(STATUS_SUCCESS, outcome(v, m->comp, FIRE_MS));
 	ASSERT_TRUE(filled(m->dst, XFER, 0x33));
 
-	ASSERT_EQ(0, detach(v));
+	ASSERT_EQ(0, vdev_detach_pt(v));
 	memset(m->comp, 0, 32);
 	fill(m->src, XFER, 0x44);
 	submit_memmove(v, COMP_IOVA, SRC_IOVA, DST_IOVA, XFER, handle);
@@ -371,7 +329,7 @@ TEST_F(dma, detached_does_no_dma)
 	EXPECT_TRUE(filled(m->dst, XFER, 0x33));
 
 	/* Attached again, it works again */
-	ASSERT_EQ(0, attach(v, ioas));
+	ASSERT_EQ(0, vdev_attach_pt(v, ioas));
 	reg_write32(v, REG_SWERR, SWERR_VALID);
 	memset(m->comp, 0, 32);
 	submit_memmove(v, COMP_IOVA, SRC_IOVA, DST_IOVA, XFER, handle);
@@ -394,9 +352,9 @@ static int other_guest(const char *uuid, int ready, int go)
 	p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED || vdev_open(&v, uuid) ||
-	    ioas_alloc(v.iommufd, &ioas) || attach(&v, ioas) ||
-	    ioas_map(v.iommufd, ioas, p, PAGE, DST_IOVA) ||
-	    ioas_map(v.iommufd, ioas, p + PAGE, PAGE, OTHER_IOVA))
+	    vdev_ioas_alloc(v.iommufd, &ioas) || vdev_attach_pt(&v, ioas) ||
+	    vdev_ioas_map(v.iommufd, ioas, p, PAGE, DST_IOVA) ||
+	    vdev_ioas_map(v.iommufd, ioas, p + PAGE, PAGE, OTHER_IOVA))
 		c = 2;
 	else
 		fill(p, 2 * PAGE, 0x99);

@@ -364,22 +364,6 @@ static int bind_iommufd(int device, int iommufd)
 	return ioctl(device, VFIO_DEVICE_BIND_IOMMUFD, &bind) ? -errno : 0;
 }
 
-static int attach(struct vdev *v, uint32_t pt_id)
-{
-	struct vfio_device_attach_iommufd_pt at = {
-		.argsz = sizeof(at), .pt_id = pt_id,
-	};
-
-	return ioctl(v->device, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) ? -errno : 0;
-}
-
-static int detach(struct vdev *v)
-{
-	struct vfio_device_detach_iommufd_pt de = { .argsz = sizeof(de) };
-
-	return ioctl(v->device, VFIO_DEVICE_DETACH_IOMMUFD_PT, &de) ? -errno : 0;
-}
-
 /* BAR2's region info with its sparse mmap capability */
 static int bar2_info(struct vdev *v)
 {
@@ -908,13 +892,13 @@ TEST_F_TIMEOUT(fault, open, PATH_TIMEOUT)
 
 static int attach_call(struct _test_data_fault *self)
 {
-	return attach(&self->v, self->ioas);
+	return vdev_attach_pt(&self->v, self->ioas);
 }
 
 static int attach_ok(struct __test_metadata *_metadata,
 		     struct _test_data_fault *self)
 {
-	int rc = detach(&self->v);
+	int rc = vdev_detach_pt(&self->v);
 
 	if (rc) {
 		TH_LOG("attach: detaching the PASID attached: %s", strerror(-rc));
@@ -927,7 +911,7 @@ static int attach_ok(struct __test_metadata *_metadata,
 static int attach_err(struct __test_metadata *_metadata,
 		      struct _test_data_fault *self, int err)
 {
-	int rc = attach(&self->v, self->ioas);
+	int rc = vdev_attach_pt(&self->v, self->ioas);
 
 	if (rc) {
 		TH_LOG("attach: attaching again after the failure: %s",
@@ -943,22 +927,12 @@ TEST_F_TIMEOUT(fault, pasid_attach, PATH_TIMEOUT)
 		.name = "PASID attach", .call = attach_call, .ok = attach_ok,
 		.err = attach_err,
 	};
-	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
-	struct iommu_ioas_map map = {
-		.size = sizeof(map),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-			 IOMMU_IOAS_MAP_WRITEABLE,
-		.user_va = (uintptr_t)self->page,
-		.length = PAGE,
-		.iova = IOVA,
-	};
 
 	ASSERT_EQ(0, vdev_made(self));
 	ASSERT_EQ(0, vdev_open(&self->v, self->uuid));
-	ASSERT_EQ(0, ioctl(self->v.iommufd, IOMMU_IOAS_ALLOC, &alloc));
-	self->ioas = alloc.out_ioas_id;
-	map.ioas_id = self->ioas;
-	ASSERT_EQ(0, ioctl(self->v.iommufd, IOMMU_IOAS_MAP, &map));
+	ASSERT_EQ(0, vdev_ioas_alloc(self->v.iommufd, &self->ioas));
+	ASSERT_EQ(0, vdev_ioas_map(self->v.iommufd, self->ioas, self->page,
+				   PAGE, IOVA));
 	walk(_metadata, self, &p);
 }
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <linux/iommufd.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
@@ -585,7 +587,7 @@ static void movdir64b(void *dst, const void *src)
 void vdev_submit_desc(struct vdev *v, unsigned int vwq, const void *desc)
 {
 	/* MOVDIR64B reads 64 aligned bytes; per call, so threads may submit */
-	uint32_t buf[16] __attribute__((aligned(64)));
+	alignas(64) uint32_t buf[16];
 	char *portal = (char *)v->portals + vwq * PORTAL_PAGES_PER_WQ * 4096;
 
 	memcpy(buf, desc, 64);
@@ -609,6 +611,52 @@ void vdev_submit(struct vdev *v, unsigned int vwq, uint8_t opcode,
 void vdev_submit_noop(struct vdev *v, unsigned int vwq, uint16_t handle)
 {
 	vdev_submit(v, vwq, OP_NOOP, DESC_RCI, handle);
+}
+
+/* An IOAS of @iommufd; its ID in *@id */
+int vdev_ioas_alloc(int iommufd, uint32_t *id)
+{
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+
+	if (ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc))
+		return -errno;
+	*id = alloc.out_ioas_id;
+	return 0;
+}
+
+/* Map @len bytes at @va to @iova of @ioas, readable and writable */
+int vdev_ioas_map(int iommufd, uint32_t ioas, void *va, size_t len,
+		  uint64_t iova)
+{
+	struct iommu_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)va,
+		.length = len,
+		.iova = iova,
+	};
+
+	return ioctl(iommufd, IOMMU_IOAS_MAP, &map) ? -errno : 0;
+}
+
+/* VFIO_DEVICE_ATTACH_IOMMUFD_PT of @v to @pt_id (an IOAS or a HWPT) */
+int vdev_attach_pt(struct vdev *v, uint32_t pt_id)
+{
+	struct vfio_device_attach_iommufd_pt at = {
+		.argsz = sizeof(at), .pt_id = pt_id,
+	};
+
+	return ioctl(v->device, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) ? -errno : 0;
+}
+
+/* VFIO_DEVICE_DETACH_IOMMUFD_PT of @v */
+int vdev_detach_pt(struct vdev *v)
+{
+	struct vfio_device_detach_iommufd_pt de = { .argsz = sizeof(de) };
+
+	return ioctl(v->device, VFIO_DEVICE_DETACH_IOMMUFD_PT, &de) ? -errno : 0;
 }
 
 /*

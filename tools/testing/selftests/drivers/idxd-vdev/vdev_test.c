@@ -951,11 +951,8 @@ TEST_F(host, free_ims_entries_fire_nothing)
 	struct vdev *a = &self->v[0], *b = &self->v[1];
 	uint16_t ha, hb, h;
 
-	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
-				      &self->v[0], "idxd-dsa-1dwq-v1"));
-	ASSERT_EQ(0, vdev_bring_up(a, 1));
-	ASSERT_EQ(0, vdev_vector_up(a, 1, &ha));
-	ASSERT_EQ(0, vdev_map_portals(a));
+	ASSERT_EQ(0, one_wq_up(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+			       a, 1, &ha));
 	/* The entries the next users get are free now */
 	for (h = 0; h < 16; h++)
 		if (h != ha)
@@ -1444,11 +1441,8 @@ TEST_F(host, dsa_unbound_while_open)
 	pthread_t t;
 	int req, kmsg, i;
 
-	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
-				      &self->v[0], "idxd-dsa-1dwq-v1"));
-	ASSERT_EQ(0, vdev_bring_up(v, 1));
-	ASSERT_EQ(0, vdev_vector_up(v, 1, &handle));
-	ASSERT_EQ(0, vdev_map_portals(v));
+	ASSERT_EQ(0, one_wq_up(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+			       v, 1, &handle));
 	vdev_submit_noop(v, 0, handle);
 	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
 	req = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -17,7 +17,7 @@ export PATH := /usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
 
 VM := tools/testing/vm
 
-.PHONY: all deps linux qemu qemu10 selftests build run check bench checkpatch kunit-config \
+.PHONY: all deps linux qemu qemu10 selftests build run check bench soak checkpatch kunit-config \
 	clean distclean help
 
 all: build
@@ -30,7 +30,11 @@ help:
 	@echo "make check      static checks, then every test; ends with 'N passed, N failed'"
 	@echo "make bench      MSI-X growth: vfio-pci's cost per vector and interrupts lost,"
 	@echo "                dynamic vs NORESIZE-style, on Debian's kernel and ours;"
-	@echo "                a vdev's, as QEMU 7.2 and QEMU 10.0 grow it"
+	@echo "                a vdev's, as QEMU 7.2 and QEMU 10.0 grow it; a vdev's"
+	@echo "                commands under another's DRAIN storm; IMS-backed vs"
+	@echo "                MSI-X wakeup latency; IMS and vdevs at scale"
+	@echo "make soak       the vdev fuzzer for DURATION seconds (default 3600) in one"
+	@echo "                boot, a fresh seed per run; prints every seed"
 	@echo "make clean      remove build outputs, keep downloads and source trees"
 	@echo "make distclean  remove build/"
 
@@ -67,6 +71,13 @@ BENCH_ARGS ?=
 
 bench: build
 	$(VM)/bench $(BENCH_KERNELS) -- $(BENCH_ARGS)
+
+# The idxd vdev fuzzer, run after run with fresh seeds for DURATION seconds
+# in one boot: tools/testing/vm/soak.
+DURATION ?= 3600
+
+soak: build
+	$(VM)/soak $(DURATION)
 
 checkpatch: deps
 	tools/build/linux.sh prepare

@@ -234,22 +234,6 @@ static int ioas_new(struct vdev *v, uint32_t *ioas)
 	return ioctl(v->device, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) ? -errno : 0;
 }
 
-static int ioas_map(struct vdev *v, uint32_t ioas, void *va, size_t len,
-		    uint64_t iova)
-{
-	struct iommu_ioas_map map = {
-		.size = sizeof(map),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-			 IOMMU_IOAS_MAP_WRITEABLE,
-		.ioas_id = ioas,
-		.user_va = (uintptr_t)va,
-		.length = len,
-		.iova = iova,
-	};
-
-	return ioctl(v->iommufd, IOMMU_IOAS_MAP, &map) ? -errno : 0;
-}
-
 static uint64_t region_size(struct vdev *v, unsigned int index)
 {
 	struct vfio_region_info info = { .argsz = sizeof(info), .index = index };
@@ -419,7 +403,7 @@ static int atk_open(struct atk *a)
 	a->bar0_size = region_size(&a->v, VFIO_PCI_BAR0_REGION_INDEX);
 	rc = ioas_new(&a->v, &a->ioas);
 	if (!rc)
-		rc = ioas_map(&a->v, a->ioas, a->mem, MEM_SIZE, MEM_IOVA);
+		rc = vdev_ioas_map(a->v.iommufd, a->ioas, a->mem, MEM_SIZE, MEM_IOVA);
 	if (rc)
 		return rc;
 	a->ups++;
@@ -1129,12 +1113,12 @@ static int victim_up(struct victim *vi)
 	if (!rc)
 		rc = ioas_new(&vi->v, &vi->ioas);
 	if (!rc)
-		rc = ioas_map(&vi->v, vi->ioas, vi->mem, MEM_SIZE, MEM_IOVA);
+		rc = vdev_ioas_map(vi->v.iommufd, vi->ioas, vi->mem, MEM_SIZE, MEM_IOVA);
 	if (!rc)
-		rc = ioas_map(&vi->v, vi->ioas, vi->mem + MEM_SIZE, MEM_SIZE,
-			      VICTIM_IOVA);
+		rc = vdev_ioas_map(vi->v.iommufd, vi->ioas, vi->mem + MEM_SIZE,
+				   MEM_SIZE, VICTIM_IOVA);
 	if (!rc)
-		rc = ioas_map(&vi->v, vi->ioas, vi->comp, PAGE, COMP_IOVA);
+		rc = vdev_ioas_map(vi->v.iommufd, vi->ioas, vi->comp, PAGE, COMP_IOVA);
 	if (rc)
 		return rc;
 	rc = vdev_bring_up(&vi->v, 1);

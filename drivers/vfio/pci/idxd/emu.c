@@ -355,9 +355,9 @@ void idxd_vdev_quiesce_dma(struct idxd_vdev *v)
 /*
  * RESET_DEVICE: descriptors are aborted, the registers return to their
  * reset values and the guest's interrupt handles are gone.  The MSI-X
- * table and the config space are not the device's to reset: the guest's driver enables bus
- * master and memory decoding before it resets the device, and a VMM reads
- * PCI_COMMAND back from the vdev.
+ * table and the config space are not the device's to reset: the guest's
+ * driver enables bus master and memory decoding before it resets the
+ * device, and a VMM reads PCI_COMMAND back from the vdev.
  */
 static void idxd_vdev_dev_reset(struct idxd_vdev *v)
 {

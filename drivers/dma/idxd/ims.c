@@ -19,6 +19,14 @@
  * The domain is created at probe when GENCAP reports IMS entries and the
  * device's MSI parent domain offers IMS (interrupt remapping). Users
  * allocate one interrupt at a time for a WQ with idxd_wq_ims_alloc().
+ *
+ * A function level reset clears the table and revokes the handles.  Every
+ * write to the table also goes to a shadow of it, from which
+ * idxd_ims_restore() writes the table again after the reset; the users get
+ * their handles again with idxd_wq_ims_refresh().
+ *
+ * Locking: idxd->ims_lock, a raw spinlock since the interrupt chip's
+ * callbacks take it, serialises the writes to the table and its shadow.
  */
 
 #include <linux/bitfield.h>
@@ -27,6 +35,8 @@
 #include <linux/irq.h>
 #include <linux/msi.h>
 #include <linux/pci.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
 #include "idxd.h"
 #include "registers.h"
 
@@ -34,6 +44,29 @@
 static void __iomem *idxd_ims_entry(struct msi_desc *desc)
 {
 	return desc->data.dcookie.iobase;
+}
+
+static void __iomem *idxd_ims_index_entry(struct idxd_device *idxd,
+					  unsigned int i)
+{
+	return idxd->reg_base + idxd->ims_offset + i * IDXD_IMS_ENTRY_SIZE;
+}
+
+/* The device of an IMS interrupt, from its domain */
+static struct idxd_device *idxd_ims_data_device(struct irq_data *data)
+{
+	struct msi_domain_info *info = data->domain->host_data;
+
+	return info->data;
+}
+
+/* Write a dword of entry @i, into the table and its shadow */
+static void idxd_ims_store(struct idxd_device *idxd, unsigned int i,
+			   unsigned int off, u32 val)
+{
+	lockdep_assert_held(&idxd->ims_lock);
+	idxd->ims_shadow[i][off / sizeof(u32)] = val;
+	iowrite32(val, idxd_ims_index_entry(idxd, i) + off);
 }
 
 /*
@@ -64,42 +97,56 @@ static u32 idxd_ims_parked_ctrl(struct idxd_device *idxd)
 	       FIELD_PREP(IDXD_IMS_CTRL_PASID, pasid);
 }
 
-/* Park an entry: masked, empty, for no WQ; read back so the device has it */
-static void idxd_ims_park(struct idxd_device *idxd, void __iomem *entry)
+/* Park entry @i: masked, empty, for no WQ; read back so the device has it */
+static void idxd_ims_park(struct idxd_device *idxd, unsigned int i)
 {
-	iowrite32(idxd_ims_parked_ctrl(idxd), entry + IDXD_IMS_CTRL);
-	iowrite32(0, entry + IDXD_IMS_ADDR_LO);
-	iowrite32(0, entry + IDXD_IMS_ADDR_HI);
-	iowrite32(0, entry + IDXD_IMS_DATA);
-	ioread32(entry + IDXD_IMS_CTRL);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&idxd->ims_lock, flags);
+	idxd_ims_store(idxd, i, IDXD_IMS_CTRL, idxd_ims_parked_ctrl(idxd));
+	idxd_ims_store(idxd, i, IDXD_IMS_ADDR_LO, 0);
+	idxd_ims_store(idxd, i, IDXD_IMS_ADDR_HI, 0);
+	idxd_ims_store(idxd, i, IDXD_IMS_DATA, 0);
+	ioread32(idxd_ims_index_entry(idxd, i) + IDXD_IMS_CTRL);
+	raw_spin_unlock_irqrestore(&idxd->ims_lock, flags);
 }
 
 /* Write the control word and read it back: the device acts on it now. */
-static void idxd_ims_set_ctrl(struct msi_desc *desc, bool masked)
+static void idxd_ims_set_ctrl(struct idxd_device *idxd, struct msi_desc *desc,
+			      bool masked)
 {
-	void __iomem *entry = idxd_ims_entry(desc);
+	unsigned long flags;
 
-	iowrite32(idxd_ims_ctrl(desc, masked), entry + IDXD_IMS_CTRL);
-	ioread32(entry + IDXD_IMS_CTRL);
+	raw_spin_lock_irqsave(&idxd->ims_lock, flags);
+	idxd_ims_store(idxd, desc->msi_index, IDXD_IMS_CTRL,
+		       idxd_ims_ctrl(desc, masked));
+	ioread32(idxd_ims_entry(desc) + IDXD_IMS_CTRL);
+	raw_spin_unlock_irqrestore(&idxd->ims_lock, flags);
 }
 
 static void idxd_ims_mask(struct irq_data *data)
 {
-	idxd_ims_set_ctrl(irq_data_get_msi_desc(data), true);
+	idxd_ims_set_ctrl(idxd_ims_data_device(data),
+			  irq_data_get_msi_desc(data), true);
 }
 
 static void idxd_ims_unmask(struct irq_data *data)
 {
-	idxd_ims_set_ctrl(irq_data_get_msi_desc(data), false);
+	idxd_ims_set_ctrl(idxd_ims_data_device(data),
+			  irq_data_get_msi_desc(data), false);
 }
 
 static void idxd_ims_write_msg(struct irq_data *data, struct msi_msg *msg)
 {
-	void __iomem *entry = idxd_ims_entry(irq_data_get_msi_desc(data));
+	struct idxd_device *idxd = idxd_ims_data_device(data);
+	unsigned int i = irq_data_get_msi_desc(data)->msi_index;
+	unsigned long flags;
 
-	iowrite32(msg->address_lo, entry + IDXD_IMS_ADDR_LO);
-	iowrite32(msg->address_hi, entry + IDXD_IMS_ADDR_HI);
-	iowrite32(msg->data, entry + IDXD_IMS_DATA);
+	raw_spin_lock_irqsave(&idxd->ims_lock, flags);
+	idxd_ims_store(idxd, i, IDXD_IMS_ADDR_LO, msg->address_lo);
+	idxd_ims_store(idxd, i, IDXD_IMS_ADDR_HI, msg->address_hi);
+	idxd_ims_store(idxd, i, IDXD_IMS_DATA, msg->data);
+	raw_spin_unlock_irqrestore(&idxd->ims_lock, flags);
 }
 
 /*
@@ -113,12 +160,11 @@ static void idxd_ims_prepare_desc(struct irq_domain *domain, msi_alloc_info_t *a
 	struct idxd_device *idxd = info->data;
 	u64 pasid = desc->data.icookie.value;
 
-	desc->data.dcookie.iobase = idxd->reg_base + idxd->ims_offset +
-				    desc->msi_index * IDXD_IMS_ENTRY_SIZE;
+	desc->data.dcookie.iobase = idxd_ims_index_entry(idxd, desc->msi_index);
 	WARN_ONCE(pasid != IOMMU_PASID_INVALID && pasid > IDXD_IMS_PASID_MAX,
 		  "idxd: IMS entry %u: PASID %#llx out of range, entry kept masked\n",
 		  desc->msi_index, pasid);
-	idxd_ims_set_ctrl(desc, true);
+	idxd_ims_set_ctrl(idxd, desc, true);
 }
 
 /* A freed interrupt leaves its entry parked. */
@@ -129,7 +175,7 @@ static void idxd_ims_msi_free(struct irq_domain *domain, struct msi_domain_info 
 
 	if (!desc || !idxd_ims_entry(desc))
 		return;
-	idxd_ims_park(info->data, idxd_ims_entry(desc));
+	idxd_ims_park(info->data, desc->msi_index);
 }
 
 static const struct msi_domain_template idxd_ims_template = {
@@ -166,6 +212,7 @@ void idxd_ims_setup(struct idxd_device *idxd)
 
 	idxd->ims_size = 0;
 	idxd->ims_park_pasid = IOMMU_PASID_INVALID;
+	raw_spin_lock_init(&idxd->ims_lock);
 	if (!size) {
 		dev_info(dev, "IMS off: the device has no interrupt message store\n");
 		return;
@@ -176,25 +223,64 @@ void idxd_ims_setup(struct idxd_device *idxd)
 		return;
 	}
 
-	rc = pci_create_ims_domain(idxd->pdev, &idxd_ims_template, size, idxd);
+	idxd->ims_shadow = kvcalloc(size, sizeof(*idxd->ims_shadow), GFP_KERNEL);
+	rc = -ENOMEM;
+	if (idxd->ims_shadow)
+		rc = pci_create_ims_domain(idxd->pdev, &idxd_ims_template,
+					   size, idxd);
 	if (rc == -EOPNOTSUPP) {
 		dev_info(dev, "IMS off: the interrupt parent does not offer IMS (no interrupt remapping)\n");
-		return;
+		goto err_shadow;
 	}
 	if (rc) {
-		dev_warn(dev, "IMS off: cannot create the IMS domain: %d\n", rc);
-		return;
+		dev_warn(dev, "IMS off: cannot set up the IMS domain: %d\n", rc);
+		goto err_shadow;
 	}
 	idxd->ims_size = size;
 	/* A device without PASIDs: no WQ has IDXD_IMS_PASID_MAX either */
 	if (dev->iommu)
 		idxd->ims_park_pasid = iommu_alloc_global_pasid(dev);
 	for (i = 0; i < size; i++)
-		idxd_ims_park(idxd, idxd->reg_base + idxd->ims_offset +
-				    i * IDXD_IMS_ENTRY_SIZE);
+		idxd_ims_park(idxd, i);
 	dev_dbg(dev, "IMS domain with %u entries at %#x, parked for PASID %#lx\n",
 		size, idxd->ims_offset,
 		FIELD_GET(IDXD_IMS_CTRL_PASID, idxd_ims_parked_ctrl(idxd)));
+	return;
+
+err_shadow:
+	kvfree(idxd->ims_shadow);
+	idxd->ims_shadow = NULL;
+}
+
+/**
+ * idxd_ims_restore - Write the IMS table again after a reset of the device
+ * @idxd: The device, reset and not enabled yet
+ *
+ * A function level reset clears the table: the entries in use get their
+ * message, PASID and mask back from the shadow, the free ones are parked
+ * again.  The reset revoked the handles of the entries in use; their users
+ * get them again with idxd_wq_ims_refresh().
+ *
+ * Context: Process context.
+ */
+void idxd_ims_restore(struct idxd_device *idxd)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	for (i = 0; i < idxd->ims_size; i++) {
+		u32 *e = idxd->ims_shadow[i];
+		void __iomem *entry = idxd_ims_index_entry(idxd, i);
+
+		/* The control word last: the message is in place once unmasked */
+		raw_spin_lock_irqsave(&idxd->ims_lock, flags);
+		iowrite32(e[IDXD_IMS_ADDR_LO / sizeof(u32)], entry + IDXD_IMS_ADDR_LO);
+		iowrite32(e[IDXD_IMS_ADDR_HI / sizeof(u32)], entry + IDXD_IMS_ADDR_HI);
+		iowrite32(e[IDXD_IMS_DATA / sizeof(u32)], entry + IDXD_IMS_DATA);
+		iowrite32(e[IDXD_IMS_CTRL / sizeof(u32)], entry + IDXD_IMS_CTRL);
+		raw_spin_unlock_irqrestore(&idxd->ims_lock, flags);
+		cond_resched();
+	}
 }
 
 /**
@@ -210,6 +296,8 @@ void idxd_ims_teardown(struct idxd_device *idxd)
 		return;
 	pci_remove_ims_domain(idxd->pdev);
 	idxd->ims_size = 0;
+	kvfree(idxd->ims_shadow);
+	idxd->ims_shadow = NULL;
 	if (idxd->ims_park_pasid != IOMMU_PASID_INVALID)
 		iommu_free_global_pasid(idxd->ims_park_pasid);
 	idxd->ims_park_pasid = IOMMU_PASID_INVALID;
@@ -288,6 +376,42 @@ void idxd_wq_ims_free(struct idxd_wq *wq, struct idxd_ims_irq *ims)
 	ims->map.virq = 0;
 }
 EXPORT_SYMBOL_GPL(idxd_wq_ims_free);
+
+/**
+ * idxd_wq_ims_refresh - Get the handle of an IMS interrupt again
+ * @wq: The WQ it was allocated for
+ * @ims: The interrupt, from idxd_wq_ims_alloc(); @ims->handle is updated
+ *
+ * A reset of the device revokes the handles it granted.  idxd writes the
+ * entries back and tells the WQ's driver (&idxd_device_driver.reset_done),
+ * which calls this for each interrupt it holds.  A device without handle
+ * commands names an entry by its index, which a reset does not change.
+ *
+ * Context: Process context; may sleep (device command).
+ * Return: 1 if the handle changed, 0 if it did not, or a negative errno if
+ * the device refused one (-ENXIO): @ims->handle then names no entry.
+ */
+int idxd_wq_ims_refresh(struct idxd_wq *wq, struct idxd_ims_irq *ims)
+{
+	struct idxd_device *idxd = wq->idxd;
+	int handle, rc;
+
+	if (!idxd->request_int_handles)
+		return 0;
+	rc = idxd_device_request_int_handle(idxd, ims->map.index, &handle,
+					    IDXD_IRQ_IMS);
+	if (rc) {
+		dev_warn(&idxd->pdev->dev,
+			 "wq%d.%d: no interrupt handle for IMS entry %d after a reset: %d\n",
+			 idxd->id, wq->id, ims->map.index, rc);
+		return rc;
+	}
+	if (handle == ims->handle)
+		return 0;
+	ims->handle = handle;
+	return 1;
+}
+EXPORT_SYMBOL_GPL(idxd_wq_ims_refresh);
 
 /**
  * idxd_wq_ims_portal - Bus address of a WQ's IMS portal page

@@ -27,7 +27,10 @@
  * vector gets an eventfd again.  The virtual MSI-X table is storage only.
  *
  * Host software errors of the vdev's descriptors reach the virtual SWERR
- * and vector 0 through the vdev's event work.
+ * and vector 0 through the vdev's event work.  So does a reset of the DSA,
+ * which revokes the handles of the vdev's IMS entries: the event work gets
+ * them again and, where one changed, signals INT_HANDLE_REVOKED on vector
+ * 0, upon which the guest asks for its handles again.
  *
  * debugfs shows, per vdev, how the user drove the MSI-X index since its
  * last open (idxd_vdev/UUID/irqs): whether a VMM grows the index one
@@ -427,20 +430,55 @@ void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
 	schedule_work(&v->event_work);
 }
 
+/*
+ * The DSA was reset, which revoked the handles of the IMS entries: get
+ * those of the vectors of virtual WQ @vwq again.  Returns whether the
+ * guest holds one that changed, or that the DSA refused.
+ */
+static bool idxd_vdev_irq_refresh(struct idxd_vdev *v, unsigned int vwq)
+{
+	struct idxd_vdev_vec *hv = &v->vecs[vwq + 1];
+	bool revoked = false;
+	int rc;
+
+	lockdep_assert_held(&v->lock);
+	vfio_pci_irq_lock(&v->irq);
+	if (hv->allocated) {
+		rc = idxd_wq_ims_refresh(idxd_vdev_host_wq(v, vwq), &hv->ims);
+		if (rc < 0)
+			dev_warn(&v->vdev.device,
+				 "vector %u: no handle after the DSA's reset: %d\n",
+				 vwq + 1, rc);
+		revoked = rc && hv->granted;
+	}
+	vfio_pci_irq_unlock(&v->irq);
+	return revoked;
+}
+
 /**
  * idxd_vdev_event_work() - deliver host events to the virtual device
  * @work: &idxd_vdev.event_work
  *
  * Host software errors go into the virtual SWERR and interrupt through
- * vector 0 if the guest enabled software error interrupts.
+ * vector 0 if the guest enabled software error interrupts.  After a reset
+ * of the DSA the vectors' handles are got again; if one the guest holds
+ * changed, INT_HANDLE_REVOKED interrupts through vector 0.
  */
 void idxd_vdev_event_work(struct work_struct *work)
 {
 	struct idxd_vdev *v = container_of(work, struct idxd_vdev, event_work);
+	bool revoked = false;
 	union sw_err_reg err;
+	unsigned int vwq;
 	bool overflow;
 
 	mutex_lock(&v->lock);
+	for (vwq = 0; vwq < v->nwqs; vwq++)
+		if (test_and_clear_bit(IDXD_VDEV_EV_RESET(vwq), &v->events) &&
+		    idxd_vdev_irq_refresh(v, vwq))
+			revoked = true;
+	if (revoked && !idxd_vdev_lost(v))
+		idxd_vdev_irq_raise(v, IDXD_INTC_INT_HANDLE_REVOKED);
 	if (test_and_clear_bit(IDXD_VDEV_EV_SWERR, &v->events)) {
 		spin_lock(&v->err_lock);
 		err = v->err;

@@ -958,16 +958,37 @@ static void idxd_vdev_wq_remove(struct idxd_dev *idxd_dev)
 	mutex_unlock(&idxd_vdev_bind_lock);
 }
 
+/*
+ * The DSA was reset and idxd brought it back, which revoked the handles
+ * of the IMS entries: the event work of the WQ's vdev gets them again.
+ */
+static void idxd_vdev_wq_reset_done(struct idxd_dev *idxd_dev)
+{
+	struct idxd_wq *wq = idxd_dev_to_wq(idxd_dev);
+	struct idxd_vdev_wq *vw;
+
+	mutex_lock(&idxd_vdev_pool_lock);
+	vw = idxd_wq_get_private(wq);
+	if (vw && vw->vdev) {
+		dev_info(vw->vdev->vdev.dev, "%s: its DSA was reset\n",
+			 dev_name(wq_confdev(wq)));
+		set_bit(IDXD_VDEV_EV_RESET(vw->vwq), &vw->vdev->events);
+		schedule_work(&vw->vdev->event_work);
+	}
+	mutex_unlock(&idxd_vdev_pool_lock);
+}
+
 static enum idxd_dev_type idxd_vdev_wq_types[] = {
 	IDXD_DEV_WQ,
 	IDXD_DEV_NONE,
 };
 
 static struct idxd_device_driver idxd_vdev_wq_driver = {
-	.name	= IDXD_VDEV_NAME,
-	.probe	= idxd_vdev_wq_probe,
-	.remove	= idxd_vdev_wq_remove,
-	.type	= idxd_vdev_wq_types,
+	.name		= IDXD_VDEV_NAME,
+	.probe		= idxd_vdev_wq_probe,
+	.remove		= idxd_vdev_wq_remove,
+	.reset_done	= idxd_vdev_wq_reset_done,
+	.type		= idxd_vdev_wq_types,
 };
 
 static int __init idxd_vdev_init(void)

@@ -212,10 +212,11 @@ struct idxd_vdev_irq_stats {
  * @err: the first host software error of the vdev's WQs not yet in the
  *	 virtual SWERR; .valid is set while there is one
  * @err_overflow: errors were lost after @err
- * @events: IDXD_VDEV_EV_SWERR for @event_work, IDXD_VDEV_V0_PENDING
- *	    (atomic bit operations; see the bits' definitions)
- * @event_work: delivers host software errors to the virtual device under
- *		@lock
+ * @events: IDXD_VDEV_EV_SWERR and IDXD_VDEV_EV_RESET() for @event_work,
+ *	    IDXD_VDEV_V0_PENDING (atomic bit operations; see the bits'
+ *	    definitions)
+ * @event_work: delivers host software errors and resets to the virtual
+ *		device under @lock
  */
 struct idxd_vdev {
 	struct vfio_device		vdev;
@@ -255,10 +256,12 @@ struct idxd_vdev {
 /*
  * @events of &struct idxd_vdev: a host software error for the event work;
  * vector 0 holds an interrupt back for want of an eventfd (changed under
- * the frontend's lock).
+ * the frontend's lock); the DSA was reset under virtual WQ @vwq, whose
+ * vector's IMS handle the event work gets again.
  */
 #define IDXD_VDEV_EV_SWERR		0
 #define IDXD_VDEV_V0_PENDING		1
+#define IDXD_VDEV_EV_RESET(vwq)		(2 + (vwq))
 
 static inline struct idxd_vdev *to_idxd_vdev(struct vfio_device *vdev)
 {

@@ -255,6 +255,13 @@ struct IntelDSAState {
     unsigned pending_cmd;
     unsigned rr;
 
+    /*
+     * Function level resets so far, kept across resets.  A handle
+     * carries it above the table index, so that a handle granted before
+     * a function level reset names no entry after it.
+     */
+    uint16_t flr_epoch;
+
     /* Portal writes, for tests; kept across resets. */
     uint64_t portal_whole_stores;
     uint64_t portal_partial_writes;
@@ -483,28 +490,66 @@ static uint32_t dsa_allowed_flags(uint8_t opcode)
     }
 }
 
+/* The handle bits below the FLR epoch: enough for the table's indexes */
+static unsigned dsa_handle_shift(IntelDSAState *s, bool ims)
+{
+    unsigned n = ims ? s->num_ims : s->num_msix;
+
+    return n > 1 ? 32 - clz32(n - 1) : 1;
+}
+
+/* The handle REQUEST_INT_HANDLE grants for a table index */
+static uint16_t dsa_handle_make(IntelDSAState *s, unsigned idx, bool ims)
+{
+    if (!s->int_handles) {
+        return idx;
+    }
+    return idx | (uint16_t)(s->flr_epoch << dsa_handle_shift(s, ims));
+}
+
+/*
+ * The table index a handle names, if it names one: with the handle
+ * commands, one granted since the last function level reset.
+ */
+static bool dsa_handle_index(IntelDSAState *s, uint16_t handle, bool ims,
+                             unsigned *idx)
+{
+    unsigned n = ims ? s->num_ims : s->num_msix;
+
+    *idx = handle;
+    if (s->int_handles) {
+        *idx = handle & ((1u << dsa_handle_shift(s, ims)) - 1);
+        if (dsa_handle_make(s, *idx, ims) != handle) {
+            return false;
+        }
+    }
+    return *idx < n;
+}
+
 /* May this descriptor raise the completion interrupt its handle names? */
 static bool dsa_int_permitted(IntelDSAState *s, DSAWorkQueue *wq,
                               uint16_t handle, bool ims)
 {
     uint32_t ctrl, pasid;
+    unsigned idx;
 
+    if (!dsa_handle_index(s, handle, ims, &idx)) {
+        return false;
+    }
     if (ims) {
-        if (handle >= s->num_ims ||
-            (s->int_handles && !test_bit(handle, s->ims_handles))) {
+        if (s->int_handles && !test_bit(idx, s->ims_handles)) {
             return false;
         }
-        ctrl = s->ims[handle][3];
+        ctrl = s->ims[idx][3];
         if (!(ctrl & DSA_IMS_CTRL_PASID_EN)) {
             return true;
         }
         pasid = ctrl >> DSA_IMS_CTRL_PASID_SHIFT;
     } else {
-        if (handle >= s->num_msix ||
-            (s->int_handles && !test_bit(handle, s->msix_handles))) {
+        if (s->int_handles && !test_bit(idx, s->msix_handles)) {
             return false;
         }
-        ctrl = s->msix_perm[handle];
+        ctrl = s->msix_perm[idx];
         if (!(ctrl & DSA_MSIX_PERM_PASID_EN)) {
             return true;
         }
@@ -735,6 +780,7 @@ static void dsa_op_complete(IntelDSAState *s, unsigned wq_id, DSAOp *op,
     DSAResult *r = &op->res;
     bool error = dsa_status_is_error(r->status);
     bool reported = false;
+    unsigned idx;
     uint8_t rec[DSA_COMPL_SIZE] = { 0 };
 
     /*
@@ -775,11 +821,11 @@ static void dsa_op_complete(IntelDSAState *s, unsigned wq_id, DSAOp *op,
                   r->fault_addr, r->fault_write, r->invalid_flags, rec);
     }
 
-    if (op->irq_ok) {
+    if (op->irq_ok && dsa_handle_index(s, d->int_handle, ims, &idx)) {
         if (ims) {
-            dsa_ims_notify(s, d->int_handle);
-        } else if (!(s->msix_perm[d->int_handle] & DSA_MSIX_PERM_IGNORE)) {
-            dsa_msix_notify(s, d->int_handle);
+            dsa_ims_notify(s, idx);
+        } else if (!(s->msix_perm[idx] & DSA_MSIX_PERM_IGNORE)) {
+            dsa_msix_notify(s, idx);
         }
     }
 }
@@ -1211,15 +1257,19 @@ static uint8_t dsa_cmd_int_handle(IntelDSAState *s, unsigned cmd,
     unsigned long *map = ims ? s->ims_handles : s->msix_handles;
     unsigned n = ims ? s->num_ims : s->num_msix;
 
-    /* Handles are the table index, for the table the operand names. */
-    if (idx >= n) {
-        return DSA_CMDSTS_ERR_INVAL_INT_IDX;
-    }
+    /*
+     * REQUEST_INT_HANDLE's operand is a table index, RELEASE_INT_HANDLE's
+     * a handle: the index with the FLR epoch above it.
+     */
     if (cmd == DSA_CMD_REQUEST_INT_HANDLE) {
+        if (idx >= n) {
+            return DSA_CMDSTS_ERR_INVAL_INT_IDX;
+        }
         set_bit(idx, map);
-        *result = idx;
+        *result = dsa_handle_make(s, idx, ims);
     } else {
-        if (!test_bit(idx, map)) {
+        if (!dsa_handle_index(s, operand & 0xffff, ims, &idx) ||
+            !test_bit(idx, map)) {
             return DSA_CMDSTS_ERR_INVAL_INT_IDX;
         }
         clear_bit(idx, map);
@@ -1846,7 +1896,15 @@ static void intel_dsa_reset(DeviceState *dev)
 static void intel_dsa_write_config(PCIDevice *pdev, uint32_t addr,
                                    uint32_t val, int len)
 {
+    IntelDSAState *s = INTEL_DSA(pdev);
+    uint16_t devctl;
+
     pci_default_write_config(pdev, addr, val, len);
+    devctl = pci_get_word(pdev->config + pdev->exp.exp_cap + PCI_EXP_DEVCTL);
+    if (devctl & PCI_EXP_DEVCTL_BCR_FLR) {
+        /* The reset below revokes every handle granted so far */
+        s->flr_epoch++;
+    }
     pcie_cap_flr_write_config(pdev, addr, val, len);
 }
 

@@ -601,6 +601,69 @@ static void test_noop_ims(void)
 }
 
 /*
+ * A function level reset revokes every handle: the handle an entry is
+ * granted after it differs from the one before, which names no entry any
+ * more, even once the same entry is granted again.
+ */
+static void test_flr_revokes_handles(void)
+{
+    DSATest *t = dsa_start_wq0();
+    uint64_t msi = alloc_mem(t, 4, 4);
+    uint64_t compl = alloc_mem(t, DSA_COMPL_SIZE, DSA_COMPL_SIZE);
+    uint8_t exp = qpci_find_capability(t->dev, PCI_CAP_ID_EXP, 0);
+    uint32_t bars[6], old, new;
+    unsigned i;
+
+    g_assert(exp);
+    ims_set(t, 7, msi, 0xfeed, 0);
+    old = dsa_cmd(t, DSA_CMD_REQUEST_INT_HANDLE, DSA_CMD_INT_HANDLE_IMS | 7,
+                  false);
+    g_assert_cmphex(old & 0xff, ==, 0);
+    old >>= 8;
+
+    /* The reset, then the BARs back and the same setup as before */
+    for (i = 0; i < 6; i++) {
+        bars[i] = qpci_config_readl(t->dev, PCI_BASE_ADDRESS_0 + i * 4);
+    }
+    qpci_config_writew(t->dev, exp + PCI_EXP_DEVCTL,
+                       qpci_config_readw(t->dev, exp + PCI_EXP_DEVCTL) |
+                       PCI_EXP_DEVCTL_BCR_FLR);
+    for (i = 0; i < 6; i++) {
+        qpci_config_writel(t->dev, PCI_BASE_ADDRESS_0 + i * 4, bars[i]);
+    }
+    qpci_device_enable(t->dev);
+    g_assert_cmphex(rd32(t, DSA_REG_GENSTS), ==, DSA_STATE_DISABLED);
+    msix_enable(t);
+    config_wq(t, 0, 16, 0);
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_ENABLE_DEVICE, 0, false), ==, 0);
+    enable_wq(t, 0);
+    ims_set(t, 7, msi, 0xfeed, 0);
+    new = dsa_cmd(t, DSA_CMD_REQUEST_INT_HANDLE, DSA_CMD_INT_HANDLE_IMS | 7,
+                  false);
+    g_assert_cmphex(new & 0xff, ==, 0);
+    new >>= 8;
+    g_assert_cmphex(new, !=, old);
+    g_assert_cmphex(new & 0xff, ==, 7);
+
+    /* The old handle: refused, no interrupt, not releasable */
+    noop_irq(t, DSA_PORTAL_IMS, old, compl);
+    g_assert_cmphex(wait_status(t, compl), ==, DSA_COMP_INT_HANDLE_INVAL);
+    g_assert_cmphex(qtest_readl(t->qts, msi), ==, 0);
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_RELEASE_INT_HANDLE,
+                            DSA_CMD_INT_HANDLE_IMS | old, false), ==,
+                    DSA_CMDSTS_ERR_INVAL_INT_IDX);
+
+    /* The new one interrupts through the entry */
+    qtest_memset(t->qts, compl, 0, DSA_COMPL_SIZE);
+    noop_irq(t, DSA_PORTAL_IMS, new, compl);
+    g_assert_cmphex(wait_status(t, compl), ==, DSA_COMP_SUCCESS);
+    g_assert_cmphex(qtest_readl(t->qts, msi), ==, 0xfeed);
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_RELEASE_INT_HANDLE,
+                            DSA_CMD_INT_HANDLE_IMS | new, false), ==, 0);
+    dsa_stop(t);
+}
+
+/*
  * int-handles=off: no handle commands, and a handle is the table index of
  * any entry, requested or not, as on devices without the commands.  The
  * PASID check of an entry still applies.
@@ -1461,6 +1524,8 @@ int main(int argc, char **argv)
     qtest_add_func("/intel-dsa/commands", test_commands);
     qtest_add_func("/intel-dsa/noop-msix", test_noop_msix);
     qtest_add_func("/intel-dsa/noop-ims", test_noop_ims);
+    qtest_add_func("/intel-dsa/flr-revokes-handles",
+                   test_flr_revokes_handles);
     qtest_add_func("/intel-dsa/no-int-handles", test_no_int_handles);
     qtest_add_func("/intel-dsa/mask-pending", test_mask_pending);
     qtest_add_func("/intel-dsa/ims-pasid", test_ims_pasid);

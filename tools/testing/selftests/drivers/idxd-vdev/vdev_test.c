@@ -1476,6 +1476,62 @@ TEST_F(host, dsa_unbound_while_open)
 	ASSERT_EQ(0, dsa_setup(self->dsa, 2, WQ_SIZE));
 }
 
+/*
+ * A function level reset of the DSA under an open vdev whose vector is in
+ * use.  idxd brings the DSA back, WQs and IMS entries as they were, and
+ * the vdev gets its entry's handle again.  The model's handles carry a
+ * count of resets, so the handle changes: the guest learns it through
+ * INT_HANDLE_REVOKED on vector 0, and the new handle fires the vector, the
+ * old one nothing.  The other host WQ works too: a vdev comes up on it.
+ */
+TEST_F(host, dsa_reset_under_open_vdev)
+{
+	struct vdev *a = &self->v[0], *b = &self->v[1];
+	uint16_t handle, hb;
+	char path[PATH_MAX];
+	int kmsg[3], i;
+	uint32_t sts;
+
+	ASSERT_EQ(0, one_wq_up(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+			       a, 1, &handle));
+	vdev_submit_noop(a, 0, handle);
+	EXPECT_EQ(1, eventfd_wait(a->efd[1], FIRE_MS));
+	/* One reader of the kernel log per message looked for */
+	for (i = 0; i < 3; i++) {
+		kmsg[i] = kmsg_open();
+		ASSERT_LE(0, kmsg[i]);
+	}
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", self->bdf);
+	ASSERT_EQ(0, sysfs_write(path, "1"));
+	EXPECT_EQ(1, eventfd_wait(a->efd[0], FIRE_MS));
+	EXPECT_EQ(INTC_REVOKED, reg_read32(a, REG_INTCAUSE) & INTC_REVOKED);
+	ASSERT_EQ(0, reg_write32(a, REG_INTCAUSE, INTC_REVOKED));
+	EXPECT_EQ(0, reg_read32(a, REG_INTCAUSE) & INTC_REVOKED);
+	sts = vdev_cmd(a, CMD_REQUEST_INT_HANDLE, 1, 0);
+	ASSERT_EQ(0, sts & 0xff);
+	EXPECT_NE(handle, sts >> 8);
+
+	vdev_submit_noop(a, 0, handle);
+	EXPECT_EQ(0, eventfd_wait(a->efd[1], QUIET_MS));
+	vdev_submit_noop(a, 0, sts >> 8);
+	EXPECT_EQ(1, eventfd_wait(a->efd[1], FIRE_MS));
+	EXPECT_EQ(0, eventfd_wait(a->efd[1], QUIET_MS));
+	EXPECT_EQ(0, eventfd_wait(a->efd[0], 0));
+
+	ASSERT_EQ(0, one_wq_up(self->bdf, self->uuid[1], sizeof(self->uuid[1]),
+			       b, 1, &hb));
+	vdev_submit_noop(b, 0, hb);
+	EXPECT_EQ(1, eventfd_wait(b->efd[1], FIRE_MS));
+	EXPECT_EQ(0, eventfd_wait(a->efd[1], QUIET_MS));
+
+	EXPECT_EQ(1, kmsg_find(kmsg[0], "Device restored after its reset", NULL));
+	EXPECT_EQ(0, kmsg_find(kmsg[1], "KASAN", NULL));
+	EXPECT_EQ(0, kmsg_find(kmsg[2], "WARNING", NULL));
+	for (i = 0; i < 3; i++)
+		close(kmsg[i]);
+}
+
 static int run_cmd(const char *fmt, ...)
 {
 	char cmd[512];

@@ -17,7 +17,7 @@ export PATH := /usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
 
 VM := tools/testing/vm
 
-.PHONY: all deps linux qemu qemu10 selftests build run check bench soak checkpatch kunit-config \
+.PHONY: all deps linux qemu qemu10 selftests build run check bench soak checkpatch series kunit-config \
 	clean distclean help
 
 all: build
@@ -35,6 +35,8 @@ help:
 	@echo "                MSI-X wakeup latency; IMS and vdevs at scale"
 	@echo "make soak       the vdev fuzzer for DURATION seconds (default 3600) in one"
 	@echo "                boot, a fresh seed per run; prints every seed"
+	@echo "make series     the kernel work as four patch sets to mail, with cover"
+	@echo "                letters, in build/series/"
 	@echo "make clean      remove build outputs, keep downloads and source trees"
 	@echo "make distclean  remove build/"
 
@@ -82,6 +84,9 @@ soak: build
 checkpatch: deps
 	tools/build/linux.sh prepare
 	$(VM)/check --static-only
+
+series: deps
+	tools/build/series.sh write
 
 clean:
 	rm -rf $(BUILD)/linux-obj $(BUILD)/linux-modules $(BUILD)/kselftest \

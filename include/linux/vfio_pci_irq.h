@@ -23,7 +23,6 @@
 
 struct device;
 struct eventfd_ctx;
-struct pci_dev;
 struct vfio_irq_info;
 struct vfio_irq_set;
 struct vfio_pci_irq;
@@ -195,22 +194,6 @@ struct vfio_pci_irq {
 	struct vfio_pci_eventfd __rcu	*err_trigger;
 	struct vfio_pci_eventfd __rcu	*req_trigger;
 };
-
-/**
- * struct vfio_pci_irq_ims - the IMS backend
- * @be: the backend, for vfio_pci_irq_set_backend()
- * @pdev: the PCI device whose IMS domain the interrupts come from
- *
- * One IMS interrupt per vector, allocated with the vector's cookie when
- * the vector gets an eventfd and freed when it loses it.  Initialise with
- * vfio_pci_irq_ims_init(); needs CONFIG_PCI_MSI.
- */
-struct vfio_pci_irq_ims {
-	struct vfio_pci_irq_backend	be;
-	struct pci_dev			*pdev;
-};
-
-void vfio_pci_irq_ims_init(struct vfio_pci_irq_ims *ims, struct pci_dev *pdev);
 
 void vfio_pci_irq_init(struct vfio_pci_irq *irq, struct device *dev,
 		       const struct vfio_pci_irq_ops *ops);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers the driver kselftests of this tree share (drivers/dsa,
- * drivers/idxd-vdev, drivers/vfio-ims, drivers/vfio-mtty): sysfs
+ * drivers/idxd-vdev, drivers/vfio-mtty): sysfs
  * attributes, test modules installed beside the test, mediated devices
  * opened through the VFIO device cdev and iommufd, SET_IRQS and eventfds.
  * Errors are negative errnos unless said otherwise.

@@ -1,0 +1,230 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The kernel work as patch sets to mail, and their check.
+#
+#   series.sh write   build/series/NAME/: a git format-patch set with its
+#                     cover letter for each series of patches/linux/mail,
+#                     each patch of the quilt series with the new files
+#                     that arrive with it
+#   series.sh check   the mail map names every patch and new file once, in
+#                     the quilt order; the sets apply with git am, in order,
+#                     onto a git repository of the pinned base and give the
+#                     tree the build uses; checkpatch --strict is clean on
+#                     every mailed patch.  Prints "PASS: series: ..." and
+#                     "FAIL: series: ..." lines, exits non-zero on a failure.
+#
+# The base repository (build/series-base.git) is made once from
+# LINUX_TARBALL.  Environment: TOP, BUILD, LINUX_TARBALL, LINUX_TREE_NAME.
+set -euo pipefail
+
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=${BUILD:-$TOP/build}
+SRC=$BUILD/$LINUX_TREE_NAME
+PATCHES=$TOP/patches/linux
+MAIL=$PATCHES/mail
+OUT=$BUILD/series
+BASE=$BUILD/series-base.git
+OVERLAY_DIRS="arch Documentation drivers include kernel lib samples virt tools/testing/selftests"
+AUTHOR="idxd-vdev developers"
+EMAIL=idxd-vdev@localhost
+
+# shellcheck source=lib.sh
+. "$TOP/tools/build/lib.sh"
+
+export GIT_AUTHOR_NAME=$AUTHOR GIT_AUTHOR_EMAIL=$EMAIL
+export GIT_COMMITTER_NAME=$AUTHOR GIT_COMMITTER_EMAIL=$EMAIL
+# The same mails for the same tree: dated by the project's last commit
+GIT_AUTHOR_DATE=$(git -C "$TOP" log -1 --format=%cD 2>/dev/null || date -R)
+export GIT_AUTHOR_DATE GIT_COMMITTER_DATE=$GIT_AUTHOR_DATE
+
+# The mail map as "series NAME", "patch FILE" and "file PATH" lines
+mail_entries() {
+	sed -e 's/#.*//' "$MAIL" | awk '
+		/^series[ \t]/ { print "series " $2; next }
+		/^[^ \t]/ { print "patch " $1; for (i = 2; i <= NF; i++) print "file " $i; next }
+		{ for (i = 1; i <= NF; i++) print "file " $i }'
+}
+
+# The base: the pinned tarball, one commit
+base_repo() {
+	local tmp=$BUILD/series-base.tmp stamp
+
+	stamp="$LINUX_TARBALL $(stat -c %s "$LINUX_TARBALL")"
+	if [ -d "$BASE" ] && [ "$(cat "$BASE/stamp" 2>/dev/null)" = "$stamp" ]; then
+		return 0
+	fi
+	echo "series.sh: a git repository of $(basename "$LINUX_TARBALL")"
+	rm -rf "$tmp" "$BASE"
+	mkdir -p "$tmp"
+	tar -C "$tmp" --strip-components=1 -xf "$LINUX_TARBALL"
+	git -C "$tmp" init -q
+	git -C "$tmp" add -A -f
+	git -C "$tmp" commit -q -m "$LINUX_TREE_NAME (Debian's $(basename "$LINUX_TARBALL"))"
+	git clone -q --bare "$tmp" "$BASE"
+	echo "$stamp" >"$BASE/stamp"
+	rm -rf "$tmp"
+}
+
+# worktree DIR: a checkout of the base
+worktree() {
+	rm -rf "$1"
+	git clone -q --shared "$BASE" "$1"
+}
+
+# commit_msg PATCH: the patch's header as a commit message
+commit_msg() {
+	awk '
+		/^---$/ || /^--- a\// || /^diff / || /^Index: / { exit }
+		/^From: / && !body { next }
+		/^Subject: / && !body { print substr($0, 10); print ""; body = 1; skip = 1; next }
+		skip && /^$/ { skip = 0; next }
+		{ skip = 0; print }' "$1"
+}
+
+write() {
+	local tree=$BUILD/series-work kind arg series= start= name
+	local -a files=()
+
+	base_repo
+	worktree "$tree"
+	rm -rf "$OUT"
+	mkdir -p "$OUT"
+
+	# Commit the patch read last, with its new files
+	flush() {
+		[ -n "${patch:-}" ] || return 0
+		if grep -q '^--- ' "$PATCHES/$patch"; then
+			(cd "$tree" && patch -p1 -s --no-backup-if-mismatch <"$PATCHES/$patch") ||
+				die "$patch does not apply in the mail order"
+		fi
+		for f in "${files[@]}"; do
+			[ -f "$TOP/$f" ] || die "$patch: $f is not a file of the project"
+			mkdir -p "$tree/$(dirname "$f")"
+			cp -p "$TOP/$f" "$tree/$f"
+		done
+		git -C "$tree" add -A -f
+		commit_msg "$PATCHES/$patch" | git -C "$tree" commit -q --allow-empty -F -
+		patch= files=()
+	}
+	# Format the series read last, with its cover letter
+	finish() {
+		flush
+		[ -n "$series" ] || return 0
+		local cover=$PATCHES/mail.d/$series.cover letter
+		[ -f "$cover" ] || die "no cover letter $cover"
+		git -C "$tree" format-patch -q --cover-letter --no-signature \
+			-o "$OUT/$series" "$start..HEAD"
+		letter=$OUT/$series/0000-cover-letter.patch
+		python3 - "$letter" "$cover" <<'EOF'
+import sys
+letter, cover = sys.argv[1], sys.argv[2]
+subject, _, blurb = open(cover).read().partition('\n')
+text = open(letter).read()
+text = text.replace('*** SUBJECT HERE ***', subject.strip())
+text = text.replace('*** BLURB HERE ***', blurb.strip('\n'))
+open(letter, 'w').write(text)
+EOF
+		echo "series.sh: $OUT/$series: $(($(ls "$OUT/$series" | wc -l) - 1)) patches"
+	}
+
+	patch=
+	while read -r kind arg; do
+		case $kind in
+		series) finish; series=$arg; start=$(git -C "$tree" rev-parse HEAD) ;;
+		patch) flush; patch=$arg ;;
+		file) files+=("$arg") ;;
+		esac
+	done < <(mail_entries)
+	finish
+}
+
+pass() { echo "PASS: series: $*"; }
+fail() { echo "FAIL: series: $*"; failed=1; }
+
+check() {
+	local tree=$BUILD/series-check mailed quilted news p f out d n
+	failed=0
+
+	# The map: the quilt order, every new file once
+	mailed=$(mail_entries | sed -n 's/^patch //p')
+	quilted=$(sed -e 's/#.*//' "$PATCHES/series" | awk 'NF { print $1 }')
+	if [ "$mailed" = "$quilted" ]; then
+		pass "the mail map names every patch of the quilt series, in its order"
+	else
+		fail "the mail map's patches differ from the quilt series:"
+		diff <(echo "$quilted") <(echo "$mailed") | sed 's/^/  /'
+	fi
+	# shellcheck disable=SC2086
+	news=$(cd "$TOP" && git ls-files --cached --others --exclude-standard -- $OVERLAY_DIRS | sort)
+	if [ "$(mail_entries | sed -n 's/^file //p' | sort)" = "$news" ]; then
+		pass "the mail map names every new file once"
+	else
+		fail "the mail map's new files differ from the project's:"
+		diff <(echo "$news") <(mail_entries | sed -n 's/^file //p' | sort) | sed 's/^/  /'
+	fi
+
+	write >/dev/null
+
+	# git am, in order, onto the base
+	base_repo
+	worktree "$tree"
+	for d in "$OUT"/*/; do
+		n=$(basename "$d")
+		mapfile -t mails < <(ls "$d"0*.patch | grep -v '/0000-cover-letter\.patch$')
+		if git -C "$tree" am -q "${mails[@]}"; then
+			pass "$n applies with git am (${#mails[@]} patches)"
+		else
+			git -C "$tree" am --abort 2>/dev/null || true
+			fail "$n does not apply with git am"
+		fi
+	done
+	# The build tree's new files are links into the project: diff follows them
+	out=$(diff -rq -x .git -x .pc -x patches "$tree" "$SRC" 2>&1 || true)
+	if [ -z "$out" ]; then
+		pass "the applied series give the tree the build uses"
+	else
+		fail "the applied series differ from the tree the build uses:"
+		echo "$out" | head -20 | sed 's/^/  /'
+	fi
+
+	# checkpatch on every mailed patch
+	for p in "$OUT"/*/0*.patch; do
+		case $p in */0000-cover-letter.patch) continue ;; esac
+		# No upstream history in the base: Fixes: commits are not looked up
+		out=$(cd "$TOP" && perl "$SRC/scripts/checkpatch.pl" --strict --no-summary \
+			--terse --show-types --root="$SRC" --ignore UNKNOWN_COMMIT_ID "$p" 2>&1 |
+			maintained "$tree" "$p" || true)
+		if [ -z "$out" ]; then
+			pass "checkpatch: ${p#"$OUT"/}"
+		else
+			fail "checkpatch: ${p#"$OUT"/}"
+			echo "$out" | sed 's/^/  /'
+		fi
+	done
+	return "$failed"
+}
+
+# maintained TREE PATCH: checkpatch's output on stdin, less its question
+# whether MAINTAINERS needs updating (FILE_PATH_CHANGES) when every file
+# PATCH adds has a maintainer in the applied tree TREE.
+maintained() {
+	local tree=$1 patch=$2 line f
+	while IFS= read -r line; do
+		case $line in
+		*FILE_PATH_CHANGES*)
+			for f in $(awk '/^--- \/dev\/null/ { getline; sub(/^\+\+\+ b\//, ""); print }' "$patch"); do
+				(cd "$tree" && ./scripts/get_maintainer.pl --no-git --no-git-fallback \
+					--no-rolestats --no-l --no-r -f "$f" 2>/dev/null) | grep -q '@' ||
+					echo "$line ($f has no maintainer)"
+			done ;;
+		*) echo "$line" ;;
+		esac
+	done
+}
+
+case "${1:-}" in
+write) write ;;
+check) check ;;
+*) die "usage: series.sh write|check" ;;
+esac

@@ -73,29 +73,29 @@ VISIBLE_IF_KUNIT void vfio_pci_irq_eventfd_signal(struct eventfd_ctx *ctx)
 }
 EXPORT_SYMBOL_IF_KUNIT(vfio_pci_irq_eventfd_signal);
 
-static bool has_vectors(unsigned int index)
+static bool vfio_irq_has_vectors(unsigned int index)
 {
 	return index < VFIO_PCI_IRQ_NUM_VECTOR_INDEXES;
 }
 
-static bool is_active(struct vfio_pci_irq *irq, unsigned int index)
+static bool vfio_irq_is_active(struct vfio_pci_irq *irq, unsigned int index)
 {
 	return irq->active == index;
 }
 
-static bool is_none(struct vfio_pci_irq *irq)
+static bool vfio_irq_is_none(struct vfio_pci_irq *irq)
 {
 	return irq->active == VFIO_PCI_IRQ_NONE;
 }
 
-static void set_active(struct vfio_pci_irq *irq, int index)
+static void vfio_irq_activate(struct vfio_pci_irq *irq, int index)
 {
 	lockdep_assert_held(&irq->lock);
 	WRITE_ONCE(irq->active, index);
 }
 
 /* The driver's vector count, 0 for an index it does not offer */
-static unsigned int index_count(struct vfio_pci_irq *irq, unsigned int index)
+static unsigned int vfio_irq_index_count(struct vfio_pci_irq *irq, unsigned int index)
 {
 	int count;
 
@@ -105,21 +105,21 @@ static unsigned int index_count(struct vfio_pci_irq *irq, unsigned int index)
 	return count < 0 ? 0 : count;
 }
 
-static bool offered(struct vfio_pci_irq *irq, unsigned int index)
+static bool vfio_irq_offered(struct vfio_pci_irq *irq, unsigned int index)
 {
 	return index < VFIO_PCI_NUM_IRQS && irq->ops->count(irq, index) >= 0;
 }
 
-static struct vfio_pci_irq_backend *backend(struct vfio_pci_irq *irq,
-					    unsigned int index)
+static struct vfio_pci_irq_backend *vfio_irq_backend(struct vfio_pci_irq *irq,
+						     unsigned int index)
 {
 	return irq->idx[index].backend;
 }
 
 /* Without a backend every vector of the index can come and go alone. */
-static bool is_dynamic(struct vfio_pci_irq *irq, unsigned int index)
+static bool vfio_irq_is_dynamic(struct vfio_pci_irq *irq, unsigned int index)
 {
-	struct vfio_pci_irq_backend *be = backend(irq, index);
+	struct vfio_pci_irq_backend *be = vfio_irq_backend(irq, index);
 
 	if (!be)
 		return true;
@@ -141,14 +141,14 @@ struct vfio_pci_irq_vec *vfio_pci_irq_vec(struct vfio_pci_irq *irq,
 					  unsigned int vector)
 {
 	lockdep_assert_held(&irq->lock);
-	if (!has_vectors(index))
+	if (!vfio_irq_has_vectors(index))
 		return NULL;
 	return xa_load(&irq->idx[index].vecs, vector);
 }
 EXPORT_SYMBOL_GPL(vfio_pci_irq_vec);
 
-static void notify(struct vfio_pci_irq *irq, struct vfio_pci_irq_vec *vec,
-		   bool has_trigger)
+static void vfio_irq_notify(struct vfio_pci_irq *irq, struct vfio_pci_irq_vec *vec,
+			    bool has_trigger)
 {
 	if (irq->ops->vector_changed)
 		irq->ops->vector_changed(irq, vec, has_trigger);
@@ -158,7 +158,7 @@ static void notify(struct vfio_pci_irq *irq, struct vfio_pci_irq_vec *vec,
  * Emulated vectors.  The INTx vector is automasked: it signals only when
  * unmasked and masks itself, until the user unmasks it.
  */
-static bool emulated_signal(struct vfio_pci_irq_vec *vec)
+static bool vfio_irq_emulated_signal(struct vfio_pci_irq_vec *vec)
 {
 	struct eventfd_ctx *trigger = READ_ONCE(vec->trigger);
 
@@ -191,13 +191,13 @@ bool vfio_pci_irq_signal(struct vfio_pci_irq *irq, unsigned int index,
 	struct vfio_pci_irq_vec *vec;
 	bool ret = false;
 
-	if (!has_vectors(index))
+	if (!vfio_irq_has_vectors(index))
 		return false;
 
 	rcu_read_lock();
 	vec = xa_load(&irq->idx[index].vecs, vector);
 	if (vec && vec->emulated)
-		ret = emulated_signal(vec);
+		ret = vfio_irq_emulated_signal(vec);
 	rcu_read_unlock();
 
 	return ret;
@@ -205,13 +205,13 @@ bool vfio_pci_irq_signal(struct vfio_pci_irq *irq, unsigned int index,
 EXPORT_SYMBOL_GPL(vfio_pci_irq_signal);
 
 /* Signal a vector for the user: loopback, or an interrupt found pending */
-static void deliver(struct vfio_pci_irq *irq, struct vfio_pci_irq_vec *vec)
+static void vfio_irq_deliver(struct vfio_pci_irq *irq, struct vfio_pci_irq_vec *vec)
 {
-	struct vfio_pci_irq_backend *be = backend(irq, vec->index);
+	struct vfio_pci_irq_backend *be = vfio_irq_backend(irq, vec->index);
 	struct eventfd_ctx *trigger;
 
 	if (vec->emulated) {
-		emulated_signal(vec);
+		vfio_irq_emulated_signal(vec);
 		return;
 	}
 	if (be->ops->signal) {
@@ -223,9 +223,9 @@ static void deliver(struct vfio_pci_irq *irq, struct vfio_pci_irq_vec *vec)
 		vfio_pci_irq_eventfd_signal(trigger);
 }
 
-static bool mask_vec(struct vfio_pci_irq *irq, struct vfio_pci_irq_vec *vec)
+static bool vfio_irq_vec_mask(struct vfio_pci_irq *irq, struct vfio_pci_irq_vec *vec)
 {
-	struct vfio_pci_irq_backend *be = backend(irq, vec->index);
+	struct vfio_pci_irq_backend *be = vfio_irq_backend(irq, vec->index);
 
 	if (vec->emulated)
 		return !test_and_set_bit(VFIO_PCI_IRQ_VEC_MASKED, &vec->flags);
@@ -233,9 +233,9 @@ static bool mask_vec(struct vfio_pci_irq *irq, struct vfio_pci_irq_vec *vec)
 }
 
 /* May be called from atomic context (virqfd): returns > 0 to signal */
-static int unmask_vec(struct vfio_pci_irq *irq, struct vfio_pci_irq_vec *vec)
+static int vfio_irq_vec_unmask(struct vfio_pci_irq *irq, struct vfio_pci_irq_vec *vec)
 {
-	struct vfio_pci_irq_backend *be = backend(irq, vec->index);
+	struct vfio_pci_irq_backend *be = vfio_irq_backend(irq, vec->index);
 
 	if (vec->emulated) {
 		clear_bit(VFIO_PCI_IRQ_VEC_MASKED, &vec->flags);
@@ -244,14 +244,14 @@ static int unmask_vec(struct vfio_pci_irq *irq, struct vfio_pci_irq_vec *vec)
 	return be->ops->unmask(be, vec);
 }
 
-static int virqfd_unmask(void *opaque, void *data)
+static int vfio_irq_virqfd_unmask(void *opaque, void *data)
 {
-	return unmask_vec(opaque, data);
+	return vfio_irq_vec_unmask(opaque, data);
 }
 
-static void virqfd_deliver(void *opaque, void *data)
+static void vfio_irq_virqfd_deliver(void *opaque, void *data)
 {
-	deliver(opaque, data);
+	vfio_irq_deliver(opaque, data);
 }
 
 /*
@@ -259,8 +259,8 @@ static void virqfd_deliver(void *opaque, void *data)
  * that a host interrupt arriving as soon as the backend requests it is
  * not lost.
  */
-static struct vfio_pci_irq_vec *vec_create(struct vfio_pci_irq *irq,
-					   unsigned int index,
+static struct vfio_pci_irq_vec *vfio_irq_vec_create(struct vfio_pci_irq *irq,
+						    unsigned int index,
 					   unsigned int vector,
 					   struct eventfd_ctx *trigger)
 {
@@ -306,7 +306,7 @@ err_free:
 }
 
 /* Wait until no signal path can still use the vector's old trigger */
-static void vec_sync(struct vfio_pci_irq_vec *vec)
+static void vfio_irq_vec_sync(struct vfio_pci_irq_vec *vec)
 {
 	if (vec->emulated)
 		synchronize_rcu();
@@ -314,13 +314,13 @@ static void vec_sync(struct vfio_pci_irq_vec *vec)
 		synchronize_irq(vec->map.virq);
 }
 
-/* Undo vec_create() and drop the trigger */
-static void vec_destroy(struct vfio_pci_irq *irq, struct vfio_pci_irq_vec *vec)
+/* Undo vfio_irq_vec_create() and drop the trigger */
+static void vfio_irq_vec_destroy(struct vfio_pci_irq *irq, struct vfio_pci_irq_vec *vec)
 {
 	struct vfio_pci_irq_index *idx = &irq->idx[vec->index];
 
 	if (vec->trigger)
-		notify(irq, vec, false);
+		vfio_irq_notify(irq, vec, false);
 	if (vec->index == VFIO_PCI_INTX_IRQ_INDEX) {
 		vfio_virqfd_disable(&vec->unmask);
 		vfio_virqfd_disable(&vec->mask);
@@ -337,8 +337,8 @@ static void vec_destroy(struct vfio_pci_irq *irq, struct vfio_pci_irq_vec *vec)
 	kfree_rcu(vec, rcu);
 }
 
-static void register_producer(struct vfio_pci_irq *irq,
-			      struct vfio_pci_irq_vec *vec)
+static void vfio_irq_register_producer(struct vfio_pci_irq *irq,
+				       struct vfio_pci_irq_vec *vec)
 {
 	int ret;
 
@@ -357,17 +357,17 @@ static void register_producer(struct vfio_pci_irq *irq,
 }
 
 /* Enable @index for @nvec vectors; returns the backend's answer */
-static int index_enable(struct vfio_pci_irq *irq, unsigned int index,
-			unsigned int nvec)
+static int vfio_irq_index_enable(struct vfio_pci_irq *irq, unsigned int index,
+				 unsigned int nvec)
 {
-	struct vfio_pci_irq_backend *be = backend(irq, index);
+	struct vfio_pci_irq_backend *be = vfio_irq_backend(irq, index);
 	int ret = 0;
 
-	if (!is_none(irq))
+	if (!vfio_irq_is_none(irq))
 		return -EINVAL;
 
 	/* Set first: INTx handlers check it from the moment they exist */
-	set_active(irq, index);
+	vfio_irq_activate(irq, index);
 	if (!be) {
 		if (!nvec)
 			ret = -EINVAL;
@@ -375,11 +375,11 @@ static int index_enable(struct vfio_pci_irq *irq, unsigned int index,
 		ret = be->ops->enable(be, nvec);
 	}
 	if (ret)
-		set_active(irq, VFIO_PCI_IRQ_NONE);
+		vfio_irq_activate(irq, VFIO_PCI_IRQ_NONE);
 	return ret;
 }
 
-static void index_disable(struct vfio_pci_irq *irq)
+static void vfio_irq_index_disable(struct vfio_pci_irq *irq)
 {
 	struct vfio_pci_irq_backend *be;
 	struct vfio_pci_irq_vec *vec;
@@ -387,43 +387,43 @@ static void index_disable(struct vfio_pci_irq *irq)
 	unsigned long i;
 
 	lockdep_assert_held(&irq->lock);
-	if (!has_vectors(index))
+	if (!vfio_irq_has_vectors(index))
 		return;
 
 	xa_for_each(&irq->idx[index].vecs, i, vec)
-		vec_destroy(irq, vec);
+		vfio_irq_vec_destroy(irq, vec);
 
-	be = backend(irq, index);
+	be = vfio_irq_backend(irq, index);
 	if (be && be->ops->disable)
 		be->ops->disable(be);
-	set_active(irq, VFIO_PCI_IRQ_NONE);
+	vfio_irq_activate(irq, VFIO_PCI_IRQ_NONE);
 }
 
 /*
  * INTx.  Its single vector is in use from enable to disable; an eventfd
  * of -1 leaves it enabled without a trigger.
  */
-static int intx_enable(struct vfio_pci_irq *irq, struct eventfd_ctx *trigger)
+static int vfio_intx_enable(struct vfio_pci_irq *irq, struct eventfd_ctx *trigger)
 {
 	struct vfio_pci_irq_vec *vec;
 	int ret;
 
-	ret = index_enable(irq, VFIO_PCI_INTX_IRQ_INDEX, 1);
+	ret = vfio_irq_index_enable(irq, VFIO_PCI_INTX_IRQ_INDEX, 1);
 	if (ret)
 		return ret;
 
-	vec = vec_create(irq, VFIO_PCI_INTX_IRQ_INDEX, 0, trigger);
+	vec = vfio_irq_vec_create(irq, VFIO_PCI_INTX_IRQ_INDEX, 0, trigger);
 	if (IS_ERR(vec)) {
-		index_disable(irq);
+		vfio_irq_index_disable(irq);
 		return PTR_ERR(vec);
 	}
 	if (trigger)
-		notify(irq, vec, true);
+		vfio_irq_notify(irq, vec, true);
 	return 0;
 }
 
-static int intx_set_signal(struct vfio_pci_irq *irq,
-			   struct eventfd_ctx *trigger)
+static int vfio_intx_set_signal(struct vfio_pci_irq *irq,
+				struct eventfd_ctx *trigger)
 {
 	struct vfio_pci_irq_vec *vec;
 	struct eventfd_ctx *old;
@@ -434,38 +434,38 @@ static int intx_set_signal(struct vfio_pci_irq *irq,
 
 	old = vec->trigger;
 	if (old && !trigger)
-		notify(irq, vec, false);
+		vfio_irq_notify(irq, vec, false);
 
 	WRITE_ONCE(vec->trigger, trigger);
 
 	/* Releasing an old trigger requires synchronizing in-flight users */
 	if (old) {
-		vec_sync(vec);
+		vfio_irq_vec_sync(vec);
 		vfio_virqfd_flush_thread(&vec->unmask);
 		vfio_pci_irq_eventfd_put(old);
 	}
 
 	if (!old && trigger)
-		notify(irq, vec, true);
+		vfio_irq_notify(irq, vec, true);
 	return 0;
 }
 
-static int intx_check(struct vfio_pci_irq *irq, unsigned int start,
-		      unsigned int count)
+static int vfio_intx_check(struct vfio_pci_irq *irq, unsigned int start,
+			   unsigned int count)
 {
-	if (!is_active(irq, VFIO_PCI_INTX_IRQ_INDEX) || start != 0 ||
+	if (!vfio_irq_is_active(irq, VFIO_PCI_INTX_IRQ_INDEX) || start != 0 ||
 	    count != 1)
 		return -EINVAL;
 	return 0;
 }
 
-static int set_intx_unmask(struct vfio_pci_irq *irq, unsigned int start,
-			   unsigned int count, u32 flags, void *data)
+static int vfio_irq_set_intx_unmask(struct vfio_pci_irq *irq, unsigned int start,
+				    unsigned int count, u32 flags, void *data)
 {
 	struct vfio_pci_irq_vec *vec;
 	int ret;
 
-	ret = intx_check(irq, start, count);
+	ret = vfio_intx_check(irq, start, count);
 	if (ret)
 		return ret;
 	vec = vfio_pci_irq_vec(irq, VFIO_PCI_INTX_IRQ_INDEX, 0);
@@ -473,32 +473,32 @@ static int set_intx_unmask(struct vfio_pci_irq *irq, unsigned int start,
 		return -EINVAL;
 
 	if (flags & VFIO_IRQ_SET_DATA_NONE) {
-		if (unmask_vec(irq, vec) > 0)
-			deliver(irq, vec);
+		if (vfio_irq_vec_unmask(irq, vec) > 0)
+			vfio_irq_deliver(irq, vec);
 	} else if (flags & VFIO_IRQ_SET_DATA_BOOL) {
 		u8 unmask = *(u8 *)data;
 
-		if (unmask && unmask_vec(irq, vec) > 0)
-			deliver(irq, vec);
+		if (unmask && vfio_irq_vec_unmask(irq, vec) > 0)
+			vfio_irq_deliver(irq, vec);
 	} else if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
 		s32 fd = *(s32 *)data;
 
 		if (fd >= 0)
-			return vfio_virqfd_enable(irq, virqfd_unmask,
-						  virqfd_deliver, vec,
+			return vfio_virqfd_enable(irq, vfio_irq_virqfd_unmask,
+						  vfio_irq_virqfd_deliver, vec,
 						  &vec->unmask, fd);
 		vfio_virqfd_disable(&vec->unmask);
 	}
 	return 0;
 }
 
-static int set_intx_mask(struct vfio_pci_irq *irq, unsigned int start,
-			 unsigned int count, u32 flags, void *data)
+static int vfio_irq_set_intx_mask(struct vfio_pci_irq *irq, unsigned int start,
+				  unsigned int count, u32 flags, void *data)
 {
 	struct vfio_pci_irq_vec *vec;
 	int ret;
 
-	ret = intx_check(irq, start, count);
+	ret = vfio_intx_check(irq, start, count);
 	if (ret)
 		return ret;
 	vec = vfio_pci_irq_vec(irq, VFIO_PCI_INTX_IRQ_INDEX, 0);
@@ -506,30 +506,30 @@ static int set_intx_mask(struct vfio_pci_irq *irq, unsigned int start,
 		return -EINVAL;
 
 	if (flags & VFIO_IRQ_SET_DATA_NONE) {
-		mask_vec(irq, vec);
+		vfio_irq_vec_mask(irq, vec);
 	} else if (flags & VFIO_IRQ_SET_DATA_BOOL) {
 		u8 mask = *(u8 *)data;
 
 		if (mask)
-			mask_vec(irq, vec);
+			vfio_irq_vec_mask(irq, vec);
 	} else if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
 		return -ENOTTY; /* no mask eventfd */
 	}
 	return 0;
 }
 
-static int set_intx_trigger(struct vfio_pci_irq *irq, unsigned int start,
-			    unsigned int count, u32 flags, void *data)
+static int vfio_irq_set_intx_trigger(struct vfio_pci_irq *irq, unsigned int start,
+				     unsigned int count, u32 flags, void *data)
 {
 	struct vfio_pci_irq_vec *vec;
-	bool intx = is_active(irq, VFIO_PCI_INTX_IRQ_INDEX);
+	bool intx = vfio_irq_is_active(irq, VFIO_PCI_INTX_IRQ_INDEX);
 
 	if (intx && !count && (flags & VFIO_IRQ_SET_DATA_NONE)) {
-		index_disable(irq);
+		vfio_irq_index_disable(irq);
 		return 0;
 	}
 
-	if (!(intx || is_none(irq)) || start != 0 || count != 1)
+	if (!(intx || vfio_irq_is_none(irq)) || start != 0 || count != 1)
 		return -EINVAL;
 
 	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
@@ -544,9 +544,9 @@ static int set_intx_trigger(struct vfio_pci_irq *irq, unsigned int start,
 		}
 
 		if (intx)
-			ret = intx_set_signal(irq, trigger);
+			ret = vfio_intx_set_signal(irq, trigger);
 		else
-			ret = intx_enable(irq, trigger);
+			ret = vfio_intx_enable(irq, trigger);
 
 		if (ret && trigger)
 			vfio_pci_irq_eventfd_put(trigger);
@@ -560,12 +560,12 @@ static int set_intx_trigger(struct vfio_pci_irq *irq, unsigned int start,
 	if (WARN_ON_ONCE(!vec))
 		return -EINVAL;
 	if (flags & VFIO_IRQ_SET_DATA_NONE) {
-		deliver(irq, vec);
+		vfio_irq_deliver(irq, vec);
 	} else if (flags & VFIO_IRQ_SET_DATA_BOOL) {
 		u8 trigger = *(u8 *)data;
 
 		if (trigger)
-			deliver(irq, vec);
+			vfio_irq_deliver(irq, vec);
 	}
 	return 0;
 }
@@ -574,15 +574,15 @@ static int set_intx_trigger(struct vfio_pci_irq *irq, unsigned int start,
  * MSI and MSI-X.  A vector is in use while it has a trigger; an eventfd
  * of -1 frees it, and count 0 with DATA_NONE disables the index.
  */
-static int vec_set_signal(struct vfio_pci_irq *irq, unsigned int index,
-			  unsigned int vector, s32 fd)
+static int vfio_irq_vec_set_signal(struct vfio_pci_irq *irq, unsigned int index,
+				   unsigned int vector, s32 fd)
 {
 	struct vfio_pci_irq_vec *vec;
 	struct eventfd_ctx *trigger;
 
 	vec = vfio_pci_irq_vec(irq, index, vector);
 	if (vec)
-		vec_destroy(irq, vec);
+		vfio_irq_vec_destroy(irq, vec);
 
 	if (fd < 0)
 		return 0;
@@ -591,19 +591,19 @@ static int vec_set_signal(struct vfio_pci_irq *irq, unsigned int index,
 	if (IS_ERR(trigger))
 		return PTR_ERR(trigger);
 
-	vec = vec_create(irq, index, vector, trigger);
+	vec = vfio_irq_vec_create(irq, index, vector, trigger);
 	if (IS_ERR(vec)) {
 		vfio_pci_irq_eventfd_put(trigger);
 		return PTR_ERR(vec);
 	}
 
-	register_producer(irq, vec);
-	notify(irq, vec, true);
+	vfio_irq_register_producer(irq, vec);
+	vfio_irq_notify(irq, vec, true);
 	return 0;
 }
 
-static int vec_set_block(struct vfio_pci_irq *irq, unsigned int index,
-			 unsigned int start, unsigned int count, s32 *fds)
+static int vfio_irq_vec_set_block(struct vfio_pci_irq *irq, unsigned int index,
+				  unsigned int start, unsigned int count, s32 *fds)
 {
 	unsigned int i, j;
 	int ret = 0;
@@ -611,51 +611,51 @@ static int vec_set_block(struct vfio_pci_irq *irq, unsigned int index,
 	for (i = 0, j = start; i < count && !ret; i++, j++) {
 		s32 fd = fds ? fds[i] : -1;
 
-		ret = vec_set_signal(irq, index, j, fd);
+		ret = vfio_irq_vec_set_signal(irq, index, j, fd);
 	}
 
 	/* Leave no vector of the block half set: drop all up to the failure */
 	if (ret) {
 		for (i = start; i < j; i++)
-			vec_set_signal(irq, index, i, -1);
+			vfio_irq_vec_set_signal(irq, index, i, -1);
 	}
 	return ret;
 }
 
-static int set_msi_trigger(struct vfio_pci_irq *irq, unsigned int index,
-			   unsigned int start, unsigned int count, u32 flags,
+static int vfio_irq_set_msi_trigger(struct vfio_pci_irq *irq, unsigned int index,
+				    unsigned int start, unsigned int count, u32 flags,
 			   void *data)
 {
 	struct vfio_pci_irq_vec *vec;
 	unsigned int i;
 
-	if (is_active(irq, index) && !count &&
+	if (vfio_irq_is_active(irq, index) && !count &&
 	    (flags & VFIO_IRQ_SET_DATA_NONE)) {
-		index_disable(irq);
+		vfio_irq_index_disable(irq);
 		return 0;
 	}
 
-	if (!(is_active(irq, index) || is_none(irq)))
+	if (!(vfio_irq_is_active(irq, index) || vfio_irq_is_none(irq)))
 		return -EINVAL;
 
 	if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
 		s32 *fds = data;
 		int ret;
 
-		if (is_active(irq, index))
-			return vec_set_block(irq, index, start, count, fds);
+		if (vfio_irq_is_active(irq, index))
+			return vfio_irq_vec_set_block(irq, index, start, count, fds);
 
-		ret = index_enable(irq, index, start + count);
+		ret = vfio_irq_index_enable(irq, index, start + count);
 		if (ret)
 			return ret;
 
-		ret = vec_set_block(irq, index, start, count, fds);
+		ret = vfio_irq_vec_set_block(irq, index, start, count, fds);
 		if (ret)
-			index_disable(irq);
+			vfio_irq_index_disable(irq);
 		return ret;
 	}
 
-	if (!is_active(irq, index))
+	if (!vfio_irq_is_active(irq, index))
 		return -EINVAL;
 
 	for (i = start; i < start + count; i++) {
@@ -663,12 +663,12 @@ static int set_msi_trigger(struct vfio_pci_irq *irq, unsigned int index,
 		if (!vec)
 			continue;
 		if (flags & VFIO_IRQ_SET_DATA_NONE) {
-			deliver(irq, vec);
+			vfio_irq_deliver(irq, vec);
 		} else if (flags & VFIO_IRQ_SET_DATA_BOOL) {
 			u8 *bools = data;
 
 			if (bools[i - start])
-				deliver(irq, vec);
+				vfio_irq_deliver(irq, vec);
 		}
 	}
 	return 0;
@@ -680,7 +680,7 @@ static int set_msi_trigger(struct vfio_pci_irq *irq, unsigned int index,
  * for a grace period.  The callback runs outside any KUnit test, so these
  * use the eventfd API directly.
  */
-static void eventfd_rcu_free(struct rcu_head *rcu)
+static void vfio_irq_eventfd_rcu_free(struct rcu_head *rcu)
 {
 	struct vfio_pci_eventfd *eventfd =
 		container_of(rcu, struct vfio_pci_eventfd, rcu);
@@ -689,8 +689,8 @@ static void eventfd_rcu_free(struct rcu_head *rcu)
 	kfree(eventfd);
 }
 
-static int eventfd_replace(struct vfio_pci_irq *irq,
-			   struct vfio_pci_eventfd __rcu **peventfd,
+static int vfio_irq_eventfd_replace(struct vfio_pci_irq *irq,
+				    struct vfio_pci_eventfd __rcu **peventfd,
 			   struct eventfd_ctx *ctx)
 {
 	struct vfio_pci_eventfd *new = NULL;
@@ -708,13 +708,13 @@ static int eventfd_replace(struct vfio_pci_irq *irq,
 
 	old = rcu_replace_pointer(*peventfd, new, lockdep_is_held(&irq->lock));
 	if (old)
-		call_rcu(&old->rcu, eventfd_rcu_free);
+		call_rcu(&old->rcu, vfio_irq_eventfd_rcu_free);
 
 	return 0;
 }
 
-static int set_single_trigger(struct vfio_pci_irq *irq,
-			      struct vfio_pci_eventfd __rcu **peventfd,
+static int vfio_irq_set_single_trigger(struct vfio_pci_irq *irq,
+				       struct vfio_pci_eventfd __rcu **peventfd,
 			      unsigned int start, unsigned int count,
 			      u32 flags, void *data)
 {
@@ -736,7 +736,7 @@ static int set_single_trigger(struct vfio_pci_irq *irq,
 			return 0;
 		}
 
-		return eventfd_replace(irq, peventfd, NULL);
+		return vfio_irq_eventfd_replace(irq, peventfd, NULL);
 	} else if (flags & VFIO_IRQ_SET_DATA_BOOL) {
 		if (!count)
 			return -EINVAL;
@@ -753,7 +753,7 @@ static int set_single_trigger(struct vfio_pci_irq *irq,
 
 		fd = *(s32 *)data;
 		if (fd == -1) {
-			return eventfd_replace(irq, peventfd, NULL);
+			return vfio_irq_eventfd_replace(irq, peventfd, NULL);
 		} else if (fd >= 0) {
 			struct eventfd_ctx *efdctx;
 			int ret;
@@ -762,7 +762,7 @@ static int set_single_trigger(struct vfio_pci_irq *irq,
 			if (IS_ERR(efdctx))
 				return PTR_ERR(efdctx);
 
-			ret = eventfd_replace(irq, peventfd, efdctx);
+			ret = vfio_irq_eventfd_replace(irq, peventfd, efdctx);
 			if (ret)
 				eventfd_ctx_put(efdctx);
 
@@ -773,7 +773,7 @@ static int set_single_trigger(struct vfio_pci_irq *irq,
 	return -EINVAL;
 }
 
-static bool signal_single(struct vfio_pci_eventfd __rcu **peventfd)
+static bool vfio_irq_signal_single(struct vfio_pci_eventfd __rcu **peventfd)
 {
 	struct vfio_pci_eventfd *eventfd;
 	bool ret = false;
@@ -798,7 +798,7 @@ static bool signal_single(struct vfio_pci_eventfd __rcu **peventfd)
  */
 bool vfio_pci_irq_signal_err(struct vfio_pci_irq *irq)
 {
-	return signal_single(&irq->err_trigger);
+	return vfio_irq_signal_single(&irq->err_trigger);
 }
 EXPORT_SYMBOL_GPL(vfio_pci_irq_signal_err);
 
@@ -812,13 +812,13 @@ EXPORT_SYMBOL_GPL(vfio_pci_irq_signal_err);
  */
 bool vfio_pci_irq_signal_req(struct vfio_pci_irq *irq)
 {
-	return signal_single(&irq->req_trigger);
+	return vfio_irq_signal_single(&irq->req_trigger);
 }
 EXPORT_SYMBOL_GPL(vfio_pci_irq_signal_req);
 
 /* VFIO_DEVICE_SET_IRQS after validation, with irq->lock held */
-static int set_irqs_locked(struct vfio_pci_irq *irq, u32 flags,
-			   unsigned int index, unsigned int start,
+static int vfio_irq_set_irqs_locked(struct vfio_pci_irq *irq, u32 flags,
+				    unsigned int index, unsigned int start,
 			   unsigned int count, void *data)
 {
 	u32 action = flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
@@ -829,30 +829,30 @@ static int set_irqs_locked(struct vfio_pci_irq *irq, u32 flags,
 	case VFIO_PCI_INTX_IRQ_INDEX:
 		switch (action) {
 		case VFIO_IRQ_SET_ACTION_MASK:
-			return set_intx_mask(irq, start, count, flags, data);
+			return vfio_irq_set_intx_mask(irq, start, count, flags, data);
 		case VFIO_IRQ_SET_ACTION_UNMASK:
-			return set_intx_unmask(irq, start, count, flags, data);
+			return vfio_irq_set_intx_unmask(irq, start, count, flags, data);
 		case VFIO_IRQ_SET_ACTION_TRIGGER:
-			return set_intx_trigger(irq, start, count, flags, data);
+			return vfio_irq_set_intx_trigger(irq, start, count, flags, data);
 		}
 		break;
 	case VFIO_PCI_MSI_IRQ_INDEX:
 	case VFIO_PCI_MSIX_IRQ_INDEX:
 		/* No MSI and MSI-X masking through VFIO */
 		if (action == VFIO_IRQ_SET_ACTION_TRIGGER)
-			return set_msi_trigger(irq, index, start, count, flags,
+			return vfio_irq_set_msi_trigger(irq, index, start, count, flags,
 					       data);
 		break;
 	case VFIO_PCI_ERR_IRQ_INDEX:
 		if (action == VFIO_IRQ_SET_ACTION_TRIGGER &&
-		    offered(irq, index))
-			return set_single_trigger(irq, &irq->err_trigger,
+		    vfio_irq_offered(irq, index))
+			return vfio_irq_set_single_trigger(irq, &irq->err_trigger,
 						  start, count, flags, data);
 		break;
 	case VFIO_PCI_REQ_IRQ_INDEX:
 		if (action == VFIO_IRQ_SET_ACTION_TRIGGER &&
-		    offered(irq, index))
-			return set_single_trigger(irq, &irq->req_trigger,
+		    vfio_irq_offered(irq, index))
+			return vfio_irq_set_single_trigger(irq, &irq->req_trigger,
 						  start, count, flags, data);
 		break;
 	}
@@ -881,7 +881,7 @@ int vfio_pci_irq_set_irqs(struct vfio_pci_irq *irq,
 		return -EFAULT;
 
 	ret = vfio_set_irqs_validate_and_prepare(&hdr,
-						 index_count(irq, hdr.index),
+						 vfio_irq_index_count(irq, hdr.index),
 						 VFIO_PCI_NUM_IRQS, &data_size);
 	if (ret)
 		return ret;
@@ -893,8 +893,8 @@ int vfio_pci_irq_set_irqs(struct vfio_pci_irq *irq,
 	}
 
 	mutex_lock(&irq->lock);
-	ret = set_irqs_locked(irq, hdr.flags, hdr.index, hdr.start, hdr.count,
-			      data);
+	ret = vfio_irq_set_irqs_locked(irq, hdr.flags, hdr.index, hdr.start, hdr.count,
+				       data);
 	mutex_unlock(&irq->lock);
 	kfree(data);
 
@@ -908,7 +908,7 @@ EXPORT_SYMBOL_GPL(vfio_pci_irq_set_irqs);
  * @arg: the ioctl's argument
  *
  * INTx is maskable and automasked.  Every other index is NORESIZE except
- * MSI-X when its vectors can come and go one by one: no backend (all
+ * MSI-X when its vectors can come and go one by one: no vfio_irq_backend (all
  * emulated) or a backend that allocates dynamically.
  *
  * Return: 0 or a negative errno.
@@ -922,16 +922,16 @@ int vfio_pci_irq_get_irq_info(struct vfio_pci_irq *irq,
 	if (copy_from_user(&info, arg, minsz))
 		return -EFAULT;
 
-	if (info.argsz < minsz || !offered(irq, info.index))
+	if (info.argsz < minsz || !vfio_irq_offered(irq, info.index))
 		return -EINVAL;
 
 	info.flags = VFIO_IRQ_INFO_EVENTFD;
-	info.count = index_count(irq, info.index);
+	info.count = vfio_irq_index_count(irq, info.index);
 
 	if (info.index == VFIO_PCI_INTX_IRQ_INDEX)
 		info.flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED;
 	else if (info.index != VFIO_PCI_MSIX_IRQ_INDEX ||
-		 !is_dynamic(irq, info.index))
+		 !vfio_irq_is_dynamic(irq, info.index))
 		info.flags |= VFIO_IRQ_INFO_NORESIZE;
 
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
@@ -948,7 +948,7 @@ EXPORT_SYMBOL_GPL(vfio_pci_irq_get_irq_info);
 void vfio_pci_irq_disable(struct vfio_pci_irq *irq)
 {
 	mutex_lock(&irq->lock);
-	index_disable(irq);
+	vfio_irq_index_disable(irq);
 	mutex_unlock(&irq->lock);
 }
 EXPORT_SYMBOL_GPL(vfio_pci_irq_disable);
@@ -963,15 +963,15 @@ EXPORT_SYMBOL_GPL(vfio_pci_irq_disable);
 void vfio_pci_irq_close(struct vfio_pci_irq *irq)
 {
 	mutex_lock(&irq->lock);
-	index_disable(irq);
-	eventfd_replace(irq, &irq->err_trigger, NULL);
-	eventfd_replace(irq, &irq->req_trigger, NULL);
+	vfio_irq_index_disable(irq);
+	vfio_irq_eventfd_replace(irq, &irq->err_trigger, NULL);
+	vfio_irq_eventfd_replace(irq, &irq->req_trigger, NULL);
 	mutex_unlock(&irq->lock);
 }
 EXPORT_SYMBOL_GPL(vfio_pci_irq_close);
 
-static struct vfio_pci_irq_vec_config *config_get(struct vfio_pci_irq *irq,
-						  unsigned int index,
+static struct vfio_pci_irq_vec_config *vfio_irq_config_get(struct vfio_pci_irq *irq,
+							   unsigned int index,
 						  unsigned int vector)
 {
 	struct xarray *xa = &irq->idx[index].config;
@@ -1013,7 +1013,7 @@ int vfio_pci_irq_set_emulated(struct vfio_pci_irq *irq, unsigned int index,
 	struct vfio_pci_irq_vec_config *cfg;
 	int ret = 0;
 
-	if (!has_vectors(index))
+	if (!vfio_irq_has_vectors(index))
 		return -EINVAL;
 
 	mutex_lock(&irq->lock);
@@ -1021,7 +1021,7 @@ int vfio_pci_irq_set_emulated(struct vfio_pci_irq *irq, unsigned int index,
 		ret = -EBUSY;
 		goto out;
 	}
-	cfg = config_get(irq, index, vector);
+	cfg = vfio_irq_config_get(irq, index, vector);
 	if (IS_ERR(cfg)) {
 		ret = PTR_ERR(cfg);
 		goto out;
@@ -1038,7 +1038,7 @@ EXPORT_SYMBOL_GPL(vfio_pci_irq_set_emulated);
  * @irq: the frontend
  * @index: VFIO_PCI_{INTX,MSI,MSIX}_IRQ_INDEX
  * @vector: the vector
- * @cookie: handed to the backend (in &struct vfio_pci_irq_vec) when the
+ * @cookie: handed to the vfio_irq_backend (in &struct vfio_pci_irq_vec) when the
  *	    vector is requested, e.g. the PASID of an IMS interrupt
  *
  * A vector in use keeps the cookie it was requested with; the new one
@@ -1053,11 +1053,11 @@ int vfio_pci_irq_set_cookie(struct vfio_pci_irq *irq, unsigned int index,
 	struct vfio_pci_irq_vec_config *cfg;
 	int ret = 0;
 
-	if (!has_vectors(index))
+	if (!vfio_irq_has_vectors(index))
 		return -EINVAL;
 
 	mutex_lock(&irq->lock);
-	cfg = config_get(irq, index, vector);
+	cfg = vfio_irq_config_get(irq, index, vector);
 	if (IS_ERR(cfg))
 		ret = PTR_ERR(cfg);
 	else
@@ -1114,7 +1114,7 @@ int vfio_pci_irq_set_backend(struct vfio_pci_irq *irq, unsigned int index,
 {
 	int ret = 0;
 
-	if (!has_vectors(index))
+	if (!vfio_irq_has_vectors(index))
 		return -EINVAL;
 	if (be && (!be->ops->request || !be->ops->free))
 		return -EINVAL;
@@ -1123,7 +1123,7 @@ int vfio_pci_irq_set_backend(struct vfio_pci_irq *irq, unsigned int index,
 		return -EINVAL;
 
 	mutex_lock(&irq->lock);
-	if (is_active(irq, index))
+	if (vfio_irq_is_active(irq, index))
 		ret = -EBUSY;
 	else
 		irq->idx[index].backend = be;

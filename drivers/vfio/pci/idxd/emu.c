@@ -21,14 +21,24 @@
  * error codes.  WQ commands that act on descriptors (drain, abort, and
  * disable, which drains) act on the host WQs.
  *
- * Locking: everything here runs under the vdev's lock.
+ * Host events reach the virtual device through the vdev's event work,
+ * which is the only place that raises vector 0 for something the host
+ * did.  Software errors of the vdev's descriptors go into the virtual
+ * SWERR.  After a reset of the DSA, which revokes the handles of the IMS
+ * entries, the work gets them again from irq.c and, where one the guest
+ * holds changed, raises INT_HANDLE_REVOKED.
+ *
+ * Locking: everything here runs under the vdev's lock, except the host's
+ * error handler, idxd_vdev_wq_err().  That runs under the DSA's dev_lock
+ * in the misc interrupt thread, which completes the host commands that a
+ * vdev waits for under its lock, so it takes only the vdev's err_lock and
+ * leaves the rest to the event work.
  */
 
 #include <linux/bitfield.h>
-#include <linux/mm.h>
 #include "vdev.h"
 
-/* Commands the vdev supports, for CMDCAP */
+/* These are the commands the vdev supports, for CMDCAP. */
 #define IDXD_VDEV_CMDCAP						\
 	(BIT(IDXD_CMD_ENABLE_DEVICE) | BIT(IDXD_CMD_DISABLE_DEVICE) |	\
 	 BIT(IDXD_CMD_DRAIN_ALL) | BIT(IDXD_CMD_ABORT_ALL) |		\
@@ -39,7 +49,10 @@
 	 BIT(IDXD_CMD_REQUEST_INT_HANDLE) |				\
 	 BIT(IDXD_CMD_RELEASE_INT_HANDLE))
 
-/* WQCFG dword 2: what the guest may write while the WQ is disabled */
+/*
+ * The guest may write the PASID, PASID enable and privilege bits of WQCFG's
+ * dword 2 while the WQ is disabled.  Dword 6 holds the WQ's state.
+ */
 #define IDXD_VDEV_WQCFG2_PASID		GENMASK(27, 8)
 #define IDXD_VDEV_WQCFG2_PASID_EN	BIT(28)
 #define IDXD_VDEV_WQCFG2_PRIV		BIT(29)
@@ -49,19 +62,27 @@
 #define IDXD_VDEV_WQCFG6_STATE		GENMASK(31, 30)
 #define IDXD_VDEV_WQCFG6_MODE_SUPPORT	BIT(29)
 
-/* MSIX_PERM: ignore, PASID enable and PASID */
+/* The guest may write the ignore, PASID enable and PASID bits of MSIX_PERM. */
 #define IDXD_VDEV_MSIX_PERM_WMASK	(BIT(2) | BIT(3) | GENMASK(31, 12))
 
+/* The bits of GENCFG and GENCTRL the guest may write. */
 #define IDXD_VDEV_GENCFG_EVL_EN		BIT(13)
 #define IDXD_VDEV_GENCFG_WMASK		(GENMASK(7, 0) | BIT(12) |	\
 					 IDXD_VDEV_GENCFG_EVL_EN)
 #define IDXD_VDEV_GENCTRL_WMASK		(BIT(0) | BIT(1) | BIT(2))
 
-/* EVLCFG, by dword: PASID enable, priv and base; size and PASID */
+/*
+ * The bits of EVLCFG the guest may write, by dword: PASID enable,
+ * privilege and base in the first three, size and PASID in the last.
+ */
 static const u32 idxd_vdev_evlcfg_wmask[4] = {
 	GENMASK(31, 12) | BIT(1) | BIT(0), ~0u, ~0u, GENMASK(3, 0),
 };
 
+/*
+ * The guest writes EVLSTATUS's head.  GENCTRL enables interrupts for
+ * software errors and halts.
+ */
 #define IDXD_VDEV_EVLSTATUS_HEAD	GENMASK(15, 0)
 #define IDXD_VDEV_GENCTRL_SOFTERR	BIT(0)
 #define IDXD_VDEV_GENCTRL_HALT		BIT(1)
@@ -101,7 +122,7 @@ static unsigned int msix_entry(unsigned int vector, unsigned int dword)
 
 static void wq_set_state(struct idxd_vdev *v, unsigned int vwq, bool enabled);
 
-/* Config space: a DSA root complex integrated endpoint */
+/* The config space is that of a DSA, a root complex integrated endpoint. */
 static void idxd_vdev_cfg_init(struct idxd_vdev *v)
 {
 	struct pci_dev *pdev = v->idxd->pdev;
@@ -120,7 +141,7 @@ static void idxd_vdev_cfg_init(struct idxd_vdev *v)
 	v->cfg[PCI_CLASS_PROG] = 0;
 	cfg_w16(v, PCI_CLASS_DEVICE, PCI_CLASS_SYSTEM_OTHER, 0);
 
-	/* 64-bit memory BARs 0 and 2; sizing is done in cfg_fix_bars() */
+	/* BARs 0 and 2 are 64-bit memory BARs; cfg_fix_bars() sizes them. */
 	v->bar_size[0] = IDXD_VDEV_BAR0_SIZE;
 	v->bar_size[1] = roundup_pow_of_two(v->nwqs * IDXD_VDEV_WQ_PORTALS_SIZE);
 	cfg_w32(v, PCI_BASE_ADDRESS_0, PCI_BASE_ADDRESS_MEM_TYPE_64, ~0u);
@@ -133,7 +154,7 @@ static void idxd_vdev_cfg_init(struct idxd_vdev *v)
 	v->cfg[PCI_CAPABILITY_LIST] = IDXD_VDEV_PCIE_CAP;
 	v->cfg_wmask[PCI_INTERRUPT_LINE] = 0xff;
 
-	/* PCI Express v2, root complex integrated endpoint */
+	/* PCI Express v2, as a root complex integrated endpoint. */
 	p = IDXD_VDEV_PCIE_CAP;
 	v->cfg[p] = PCI_CAP_ID_EXP;
 	v->cfg[p + PCI_CAP_LIST_NEXT] = IDXD_VDEV_MSIX_CAP;
@@ -147,7 +168,7 @@ static void idxd_vdev_cfg_init(struct idxd_vdev *v)
 		PCI_EXP_DEVCTL_READRQ);
 	cfg_w32(v, p + PCI_EXP_DEVCAP2, PCI_EXP_DEVCAP2_EE_PREFIX, 0);
 
-	/* MSI-X: 1 + N vectors, table and PBA in BAR0 */
+	/* MSI-X has 1 + N vectors; its table and PBA are in BAR0. */
 	p = IDXD_VDEV_MSIX_CAP;
 	v->cfg[p] = PCI_CAP_ID_MSIX;
 	v->cfg[p + PCI_CAP_LIST_NEXT] = 0;
@@ -156,7 +177,7 @@ static void idxd_vdev_cfg_init(struct idxd_vdev *v)
 	cfg_w32(v, p + PCI_MSIX_TABLE, IDXD_VDEV_MSIX_TABLE_OFFSET, 0);
 	cfg_w32(v, p + PCI_MSIX_PBA, IDXD_VDEV_MSIX_PBA_OFFSET, 0);
 
-	/* PASID, the only extended capability */
+	/* PASID is the only extended capability. */
 	p = IDXD_VDEV_PASID_CAP;
 	cfg_w32(v, p, PCI_EXT_CAP_ID_PASID | (1 << 16), 0);
 	cfg_w16(v, p + PCI_PASID_CAP,
@@ -165,7 +186,7 @@ static void idxd_vdev_cfg_init(struct idxd_vdev *v)
 		PCI_PASID_CTRL_ENABLE | PCI_PASID_CTRL_PRIV);
 }
 
-/* A BAR reads back its size mask and flags, whatever was written */
+/* A BAR reads back its size mask and flags, whatever was written. */
 static void cfg_fix_bars(struct idxd_vdev *v)
 {
 	unsigned int i;
@@ -185,25 +206,14 @@ static bool cfg_bus_master(struct idxd_vdev *v)
 }
 
 /*
- * A function's BARs answer only with memory decoding on, and it sends
- * nothing (no DMA, no MSI) without bus mastering: the vdev's portals take
- * descriptors only while PCI_COMMAND has both, and map the sink page
- * otherwise.  Remaps them when that changes.
+ * The portals take descriptors only while PCI_COMMAND has both memory
+ * decoding and bus mastering on: see idxd_vdev_portal_set_decode().
  */
 static void cfg_update_decode(struct idxd_vdev *v)
 {
 	const u16 both = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-	bool decode = (cfg_r16(v, PCI_COMMAND) & both) == both;
-	unsigned int i;
 
-	lockdep_assert_held(&v->lock);
-	if (decode == v->decode)
-		return;
-	mutex_lock(&v->map_lock);
-	v->decode = decode;
-	mutex_unlock(&v->map_lock);
-	for (i = 0; i < v->nwqs; i++)
-		idxd_vdev_zap_portals(v, i);
+	idxd_vdev_portal_set_decode(v, (cfg_r16(v, PCI_COMMAND) & both) == both);
 }
 
 static u16 cfg_pasid_ctrl(struct idxd_vdev *v)
@@ -211,7 +221,7 @@ static u16 cfg_pasid_ctrl(struct idxd_vdev *v)
 	return cfg_r16(v, IDXD_VDEV_PASID_CAP + PCI_PASID_CTRL);
 }
 
-/* The operations of DSA 1.0, in the first quadword of OPCAP */
+/* These are the operations of DSA 1.0, in the first quadword of OPCAP. */
 #define IDXD_VDEV_OPCAP_DSA1	(GENMASK_ULL(DSA_OPCODE_DUALCAST, DSA_OPCODE_NOOP) | \
 				 GENMASK_ULL(DSA_OPCODE_DIF_UPDT, DSA_OPCODE_CRCGEN) | \
 				 BIT_ULL(DSA_OPCODE_CFLUSH))
@@ -240,7 +250,7 @@ static void idxd_vdev_regs_init(struct idxd_vdev *v)
 	gencap.evl_support = 1;
 	gencap.max_xfer_shift = idxd->hw.gen_cap.max_xfer_shift;
 	gencap.max_batch_shift = idxd->hw.gen_cap.max_batch_shift;
-	/* No IMS, and a configuration fixed by the composition */
+	/* The vdev has no IMS, and its composition fixes its configuration. */
 	idxd_vdev_w64(v, IDXD_GENCAP_OFFSET, gencap.bits);
 
 	for (i = 0; i < v->nwqs; i++)
@@ -255,7 +265,7 @@ static void idxd_vdev_regs_init(struct idxd_vdev *v)
 	grpcap.total_rdbufs = idxd->hw.group_cap.total_rdbufs;
 	idxd_vdev_w64(v, IDXD_GRPCAP_OFFSET, grpcap.bits);
 	idxd_vdev_w64(v, IDXD_ENGCAP_OFFSET, 1);
-	/* VERSION says 1.0: the host's operations that DSA 1.0 has */
+	/* VERSION says 1.0, so OPCAP offers the host's operations of DSA 1.0. */
 	idxd_vdev_w64(v, IDXD_OPCAP_OFFSET,
 		      idxd->hw.opcap.bits[0] & IDXD_VDEV_OPCAP_DSA1);
 
@@ -264,9 +274,9 @@ static void idxd_vdev_regs_init(struct idxd_vdev *v)
 	offsets.msix_perm = IDXD_VDEV_MSIX_PERM_OFFSET / IDXD_TABLE_MULT;
 	idxd_vdev_w64(v, IDXD_TABLE_OFFSET, offsets.bits[0]);
 	idxd_vdev_w64(v, IDXD_TABLE_OFFSET + 8, offsets.bits[1]);
-	idxd_vdev_w32(v, IDXD_VDEV_CMDCAP_OFFSET, IDXD_VDEV_CMDCAP);
+	idxd_vdev_w32(v, IDXD_CMDCAP_OFFSET, IDXD_VDEV_CMDCAP);
 
-	/* Group 0: every WQ and engine 0 */
+	/* Group 0 has every WQ and engine 0. */
 	idxd_vdev_w64(v, IDXD_VDEV_GRPCFG_OFFSET, BIT_ULL(v->nwqs) - 1);
 	idxd_vdev_w64(v, IDXD_VDEV_GRPCFG_OFFSET + 32, 1);
 
@@ -321,7 +331,15 @@ void idxd_vdev_emu_init(struct idxd_vdev *v)
 	idxd_vdev_msix_init(v);
 }
 
-/* Drain the host WQs behind virtual WQs @wqs, aborting them first if @abort */
+/**
+ * wqs_drain() - drain the host WQs behind virtual WQs
+ * @v: the vdev, its lock held
+ * @wqs: the virtual WQs
+ * @abort: abort the host WQs' descriptors before draining them
+ *
+ * WQs that are gone are skipped.  The parent's cmd_lock gives the DSA's
+ * command channel to the vdevs in turn.
+ */
 static void wqs_drain(struct idxd_vdev *v, unsigned long wqs, bool abort)
 {
 	unsigned int i;
@@ -368,7 +386,7 @@ static void idxd_vdev_dev_reset(struct idxd_vdev *v)
 		wq_set_state(v, i, false);
 	wqs_drain(v, BIT(v->nwqs) - 1, true);
 	idxd_vdev_irq_reset(v);
-	/* Errors of descriptors from before the reset are not the guest's */
+	/* Errors of descriptors from before the reset are not the guest's. */
 	spin_lock(&v->err_lock);
 	v->err.valid = 0;
 	v->err_overflow = false;
@@ -456,94 +474,32 @@ ssize_t idxd_vdev_cfg_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 	return count;
 }
 
+/* Whether the guest enabled the virtual device. */
 static bool idxd_vdev_enabled(struct idxd_vdev *v)
 {
 	return (idxd_vdev_r32(v, IDXD_GENSTATS_OFFSET) & 0x3) ==
 	       IDXD_DEVICE_STATE_ENABLED;
 }
 
-/**
- * idxd_vdev_zap_portals() - make the user's mappings of a WQ's portals fault
- * @v: the vdev
- * @vwq: the virtual WQ
- *
- * The next access maps what the WQ's state calls for: see idxd_vdev_fault().
- */
-void idxd_vdev_zap_portals(struct idxd_vdev *v, unsigned int vwq)
-{
-	u64 bar2 = IDXD_VDEV_OFFSET(VFIO_PCI_BAR2_REGION_INDEX);
-
-	unmap_mapping_range(v->vdev.inode->i_mapping,
-			    bar2 + vwq * IDXD_VDEV_WQ_PORTALS_SIZE,
-			    IDXD_VDEV_WQ_PORTALS_SIZE, true);
-}
-
 /*
- * A disabled WQ takes no descriptors: while the guest has it disabled its
- * portals map the sink page, so that the host WQ, which stays enabled,
- * never sees them.
+ * Set the state of virtual WQ @vwq in its WQCFG.  The WQ's portals map the
+ * host WQ's portal only while the WQ is enabled (see
+ * idxd_vdev_portal_set_enabled()).
  */
 static void wq_set_state(struct idxd_vdev *v, unsigned int vwq, bool enabled)
 {
 	u32 d6 = idxd_vdev_r32(v, wqcfg(vwq, 6)) & ~IDXD_VDEV_WQCFG6_STATE;
-	bool was = test_bit(vwq, &v->wq_enabled);
 
 	if (enabled)
 		d6 |= FIELD_PREP(IDXD_VDEV_WQCFG6_STATE, 1);
 	idxd_vdev_w32(v, wqcfg(vwq, 6), d6);
-	if (was == enabled)
-		return;
-
-	mutex_lock(&v->map_lock);
-	if (enabled)
-		set_bit(vwq, &v->wq_enabled);
-	else
-		clear_bit(vwq, &v->wq_enabled);
-	mutex_unlock(&v->map_lock);
-	idxd_vdev_zap_portals(v, vwq);
+	idxd_vdev_portal_set_enabled(v, vwq, enabled);
 }
 
-/**
- * idxd_vdev_swerr() - a software error of the vdev's descriptors
- * @v: the vdev, its lock held
- * @err: the host's error, its WQ index the virtual WQ's
- * @overflow: errors were lost after @err
- *
- * The virtual SWERR takes it unless it holds an error the guest has not
- * cleared, which sets its overflow bit instead.  The PASID and privilege
- * reported are the guest's, from the virtual WQCFG, never the host's.
- * Vector 0 interrupts if the guest enabled software error interrupts.
+/*
+ * Find the WQs a bitmap operand names: bits 15:0 name WQs of the set of 16
+ * that bits 19:16 select.
  */
-void idxd_vdev_swerr(struct idxd_vdev *v, union sw_err_reg *err,
-		     bool overflow)
-{
-	unsigned int off = IDXD_VDEV_SWERR_OFFSET, i;
-	u64 cur = idxd_vdev_r64(v, off);
-	u32 d2;
-
-	lockdep_assert_held(&v->lock);
-	if (cur & IDXD_SWERR_VALID) {
-		idxd_vdev_w64(v, off, cur | IDXD_SWERR_OVERFLOW);
-	} else {
-		d2 = idxd_vdev_r32(v, wqcfg(err->wq_idx, 2));
-		err->pasid = 0;
-		err->priv = 0;
-		if (d2 & IDXD_VDEV_WQCFG2_PASID_EN) {
-			err->pasid = FIELD_GET(IDXD_VDEV_WQCFG2_PASID, d2);
-			err->priv = !!(d2 & IDXD_VDEV_WQCFG2_PRIV);
-		}
-		err->overflow = overflow;
-		err->rsvd5 = 0;
-		for (i = 0; i < 4; i++)
-			idxd_vdev_w64(v, off + 8 * i, err->bits[i]);
-	}
-	dev_dbg_ratelimited(&v->vdev.device, "software error %#x on WQ %u\n",
-			    err->error, err->wq_idx);
-	if (idxd_vdev_r32(v, IDXD_GENCTRL_OFFSET) & IDXD_VDEV_GENCTRL_SOFTERR)
-		idxd_vdev_irq_raise(v, IDXD_INTC_ERR);
-}
-
-/* The WQs a bitmap operand names: bits 15:0 of the set in bits 19:16 */
 static u32 wq_operand(struct idxd_vdev *v, u32 operand, unsigned long *wqs)
 {
 	unsigned int set = operand >> 16, bit;
@@ -560,7 +516,7 @@ static u32 wq_operand(struct idxd_vdev *v, u32 operand, unsigned long *wqs)
 	return IDXD_CMDSTS_SUCCESS;
 }
 
-/* The enabled WQs whose guest PASID is @pasid */
+/* Find the enabled WQs whose guest PASID is @pasid. */
 static unsigned long wqs_of_pasid(struct idxd_vdev *v, u32 pasid)
 {
 	unsigned long wqs = 0;
@@ -576,6 +532,11 @@ static unsigned long wqs_of_pasid(struct idxd_vdev *v, u32 pasid)
 	return wqs;
 }
 
+/*
+ * ENABLE_WQ: the device must be enabled and the WQ disabled.  A WQ with
+ * PASID enabled in WQCFG needs PASID (and privilege, for a privileged WQ)
+ * enabled in the config space.
+ */
 static u32 cmd_enable_wq(struct idxd_vdev *v, u32 operand)
 {
 	u32 d2;
@@ -596,6 +557,18 @@ static u32 cmd_enable_wq(struct idxd_vdev *v, u32 operand)
 	return IDXD_CMDSTS_SUCCESS;
 }
 
+/**
+ * cmd_wqs() - DISABLE_WQ, DRAIN_WQ, ABORT_WQ or RESET_WQ
+ * @v: the vdev, its lock held
+ * @cmd: the command
+ * @operand: the bitmap operand that names the WQs
+ *
+ * Drain and abort act on the enabled WQs among those named.  Disable
+ * fails unless every WQ named is enabled.  Reset disables the WQs and
+ * clears the PASID fields of their WQCFG.
+ *
+ * Return: the CMDSTS error code, IDXD_CMDSTS_SUCCESS on success.
+ */
 static u32 cmd_wqs(struct idxd_vdev *v, unsigned int cmd, u32 operand)
 {
 	unsigned long wqs, enabled;
@@ -612,7 +585,10 @@ static u32 cmd_wqs(struct idxd_vdev *v, unsigned int cmd, u32 operand)
 	case IDXD_CMD_DISABLE_WQ:
 		if (wqs & ~v->wq_enabled)
 			return IDXD_CMDSTS_ERR_DEV_NOT_EN;
-		/* No new descriptors first, then the ones taken complete */
+		/*
+		 * The WQs take no new descriptors first, then the ones they
+		 * took complete.
+		 */
 		for_each_set_bit(i, &wqs, v->nwqs)
 			wq_set_state(v, i, false);
 		wqs_drain(v, wqs, false);
@@ -638,12 +614,16 @@ static u32 cmd_wqs(struct idxd_vdev *v, unsigned int cmd, u32 operand)
 	return IDXD_CMDSTS_SUCCESS;
 }
 
+/*
+ * REQUEST_INT_HANDLE and RELEASE_INT_HANDLE.  The handle of a vector N >= 1
+ * is that of its host IMS entry (see idxd_vdev_irq_handle()).
+ */
 static u32 cmd_int_handle(struct idxd_vdev *v, unsigned int cmd, u32 operand,
 			  u16 *result)
 {
 	int rc;
 
-	/* The vdev has no IMS: its guest's handles index its MSI-X table */
+	/* The vdev has no IMS: its guest's handles index its MSI-X table. */
 	if (operand & CMD_INT_HANDLE_IMS)
 		return IDXD_CMDSTS_ERR_INVAL_INT_IDX;
 	if (cmd == IDXD_CMD_RELEASE_INT_HANDLE)
@@ -658,6 +638,16 @@ static u32 cmd_int_handle(struct idxd_vdev *v, unsigned int cmd, u32 operand,
 	return IDXD_CMDSTS_SUCCESS;
 }
 
+/**
+ * idxd_vdev_cmd() - run a command the guest wrote to CMD
+ * @v: the vdev, its lock held
+ * @val: the value written
+ *
+ * The command runs to completion before this returns, so CMDSTS is never
+ * seen active.  Its result goes to CMDSTS, and vector 0 interrupts with
+ * INTCAUSE's command bit if the guest asked for it.  A vdev that lost a
+ * WQ fails every command but those of interrupt handles.
+ */
 static void idxd_vdev_cmd(struct idxd_vdev *v, u32 val)
 {
 	union idxd_command_reg cmd = { .bits = val };
@@ -671,7 +661,7 @@ static void idxd_vdev_cmd(struct idxd_vdev *v, u32 val)
 
 	if (idxd_vdev_lost(v) && cmd.cmd != IDXD_CMD_REQUEST_INT_HANDLE &&
 	    cmd.cmd != IDXD_CMD_RELEASE_INT_HANDLE) {
-		/* Halted for good: the host WQ is gone */
+		/* The vdev is halted for good: a host WQ is gone. */
 		err = IDXD_CMDSTS_HW_ERR;
 		goto done;
 	}
@@ -743,11 +733,20 @@ done:
 	sts.err = err;
 	sts.result = result;
 	idxd_vdev_w32(v, IDXD_CMDSTS_OFFSET, sts.bits);
-	/* A reset command clears INTCAUSE first, then completes */
+	/* A reset command clears INTCAUSE first, then completes. */
 	if (cmd.int_req)
 		idxd_vdev_irq_raise(v, IDXD_INTC_CMD);
 }
 
+/**
+ * idxd_vdev_bar0_write32() - write a dword of BAR0
+ * @v: the vdev, its lock held
+ * @off: the offset of the dword in BAR0
+ * @val: the value written
+ *
+ * Only the registers and bits a guest may write change.  Writes to the
+ * rest are dropped.
+ */
 static void idxd_vdev_bar0_write32(struct idxd_vdev *v, unsigned int off,
 				   u32 val)
 {
@@ -761,7 +760,7 @@ static void idxd_vdev_bar0_write32(struct idxd_vdev *v, unsigned int off,
 		idxd_vdev_w32(v, off, val & IDXD_VDEV_GENCTRL_WMASK);
 		return;
 	case IDXD_EVLSTATUS_OFFSET:
-		/* The guest consumes up to the tail, which stays 0 */
+		/* The guest consumes entries up to the tail, which stays 0. */
 		idxd_vdev_w32(v, off, val & IDXD_VDEV_EVLSTATUS_HEAD);
 		return;
 	case IDXD_EVLSTATUS_OFFSET + 4:
@@ -773,16 +772,16 @@ static void idxd_vdev_bar0_write32(struct idxd_vdev *v, unsigned int off,
 		idxd_vdev_cmd(v, val);
 		return;
 	case IDXD_SWERR_OFFSET:
-		/* Clearing the valid bit clears the record */
+		/* Clearing the valid bit clears the record. */
 		if (val & IDXD_SWERR_VALID)
-			memset(&v->bar0[IDXD_VDEV_SWERR_OFFSET], 0, 32);
+			memset(&v->bar0[IDXD_SWERR_OFFSET], 0, 32);
 		else
 			idxd_vdev_w32(v, off, idxd_vdev_r32(v, off) & ~(val & 0x2));
 		return;
 	}
 
 	if (off >= IDXD_EVLCFG_OFFSET && off < IDXD_EVLCFG_OFFSET + 16) {
-		/* Changes only while the event log is off */
+		/* EVLCFG changes only while the event log is off. */
 		if (idxd_vdev_r32(v, IDXD_GENCFG_OFFSET) & IDXD_VDEV_GENCFG_EVL_EN)
 			return;
 		rel = (off - IDXD_EVLCFG_OFFSET) / 4;
@@ -792,7 +791,7 @@ static void idxd_vdev_bar0_write32(struct idxd_vdev *v, unsigned int off,
 
 	if (off >= IDXD_VDEV_MSIX_PERM_OFFSET &&
 	    off < IDXD_VDEV_MSIX_PERM_OFFSET + 8 * idxd_vdev_nvec(v)) {
-		/* Kept for the guest to read back; never reaches hardware */
+		/* It is kept for the guest to read back, never for hardware. */
 		if (!(off & 7))
 			idxd_vdev_w32(v, off, val & IDXD_VDEV_MSIX_PERM_WMASK);
 		return;
@@ -806,7 +805,7 @@ static void idxd_vdev_bar0_write32(struct idxd_vdev *v, unsigned int off,
 
 		if (off != wqcfg(vwq, 2) || test_bit(vwq, &v->wq_enabled))
 			return;
-		/* The guest's PASID stays here: the host WQ has the vdev's */
+		/* The guest's PASID stays here: the host WQ has the vdev's. */
 		d2 = idxd_vdev_r32(v, off) & ~IDXD_VDEV_WQCFG2_WMASK;
 		idxd_vdev_w32(v, off, d2 | (val & IDXD_VDEV_WQCFG2_WMASK));
 		return;
@@ -815,7 +814,7 @@ static void idxd_vdev_bar0_write32(struct idxd_vdev *v, unsigned int off,
 	if (off >= IDXD_VDEV_MSIX_TABLE_OFFSET &&
 	    off < IDXD_VDEV_MSIX_TABLE_OFFSET +
 		  idxd_vdev_nvec(v) * PCI_MSIX_ENTRY_SIZE) {
-		/* Storage only, see idxd_vdev_msix_init() */
+		/* The table is storage only, see idxd_vdev_msix_init(). */
 		rel = off - IDXD_VDEV_MSIX_TABLE_OFFSET;
 		if ((rel % PCI_MSIX_ENTRY_SIZE) == PCI_MSIX_ENTRY_VECTOR_CTRL)
 			val &= PCI_MSIX_ENTRY_CTRL_MASKBIT;
@@ -823,7 +822,7 @@ static void idxd_vdev_bar0_write32(struct idxd_vdev *v, unsigned int off,
 		return;
 	}
 
-	/* Everything else is read-only */
+	/* Everything else is read-only. */
 	dev_dbg_ratelimited(&v->vdev.device,
 			    "write %#x to read-only BAR0 offset %#x ignored\n",
 			    val, off);
@@ -894,13 +893,11 @@ void idxd_vdev_wq_gone(struct idxd_vdev *v, unsigned int vwq)
 	unsigned int i;
 
 	lockdep_assert_held(&v->lock);
-	/* Disabled, every WQ's portals map the sink page from now on */
+	/* Every WQ is disabled, so its portals map the sink page from now on. */
 	for (i = 0; i < v->nwqs; i++)
 		wq_set_state(v, i, false);
 	idxd_vdev_quiesce_dma(v);
-	mutex_lock(&v->map_lock);
-	set_bit(vwq, &v->gone);
-	mutex_unlock(&v->map_lock);
+	idxd_vdev_portal_set_gone(v, vwq);
 
 	/*
 	 * Nothing the guest can do brings the WQ back, no reset of its own
@@ -912,4 +909,150 @@ void idxd_vdev_wq_gone(struct idxd_vdev *v, unsigned int vwq)
 	idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET, gensts.bits);
 	if (idxd_vdev_r32(v, IDXD_GENCTRL_OFFSET) & IDXD_VDEV_GENCTRL_HALT)
 		idxd_vdev_irq_raise(v, IDXD_INTC_HALT_STATE);
+}
+
+/* Host events: software errors and resets of the DSA */
+
+/**
+ * idxd_vdev_swerr() - a software error of the vdev's descriptors
+ * @v: the vdev, its lock held
+ * @err: the host's error, its WQ index the virtual WQ's
+ * @overflow: errors were lost after @err
+ *
+ * The virtual SWERR takes it unless it holds an error the guest has not
+ * cleared, which sets its overflow bit instead.  The PASID and privilege
+ * reported are the guest's, from the virtual WQCFG, never the host's.
+ * Vector 0 interrupts if the guest enabled software error interrupts.
+ */
+static void idxd_vdev_swerr(struct idxd_vdev *v, union sw_err_reg *err,
+			    bool overflow)
+{
+	unsigned int off = IDXD_SWERR_OFFSET, i;
+	u64 cur = idxd_vdev_r64(v, off);
+	u32 d2;
+
+	lockdep_assert_held(&v->lock);
+	if (cur & IDXD_SWERR_VALID) {
+		idxd_vdev_w64(v, off, cur | IDXD_SWERR_OVERFLOW);
+	} else {
+		d2 = idxd_vdev_r32(v, wqcfg(err->wq_idx, 2));
+		err->pasid = 0;
+		err->priv = 0;
+		if (d2 & IDXD_VDEV_WQCFG2_PASID_EN) {
+			err->pasid = FIELD_GET(IDXD_VDEV_WQCFG2_PASID, d2);
+			err->priv = !!(d2 & IDXD_VDEV_WQCFG2_PRIV);
+		}
+		err->overflow = overflow;
+		err->rsvd5 = 0;
+		for (i = 0; i < 4; i++)
+			idxd_vdev_w64(v, off + 8 * i, err->bits[i]);
+	}
+	dev_dbg_ratelimited(&v->vdev.device, "software error %#x on WQ %u\n",
+			    err->error, err->wq_idx);
+	if (idxd_vdev_r32(v, IDXD_GENCTRL_OFFSET) & IDXD_VDEV_GENCTRL_SOFTERR)
+		idxd_vdev_irq_raise(v, IDXD_INTC_ERR);
+}
+
+/**
+ * idxd_vdev_wq_err() - a software error of a host WQ of a vdev
+ * @wq: the host WQ
+ * @err: the error, in the layout of SWERR
+ * @data: the &struct idxd_vdev_wq of @wq
+ *
+ * This is the host's error handler for the vdev's WQs
+ * (idxd_wq_set_err_handler()).  It is called in the misc interrupt thread
+ * under the DSA's dev_lock.  It is registered while the WQ is in the vdev,
+ * so the WQ's vdev and virtual index are stable here.  The error is kept,
+ * with the virtual WQ's index in place of the host WQ's, until
+ * idxd_vdev_event_work() puts it into the virtual SWERR.  Errors that come
+ * while one is kept are counted as an overflow, as SWERR does.
+ */
+void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
+		      void *data)
+{
+	struct idxd_vdev_wq *vw = data;
+	struct idxd_vdev *v = vw->vdev;
+
+	spin_lock(&v->err_lock);
+	if (v->err.valid) {
+		v->err_overflow = true;
+	} else {
+		v->err = *err;
+		v->err.valid = 1;
+		v->err.wq_idx = vw->vwq;
+	}
+	spin_unlock(&v->err_lock);
+	set_bit(IDXD_VDEV_EV_SWERR, &v->events);
+	schedule_work(&v->event_work);
+}
+
+/**
+ * idxd_vdev_host_reset_done() - the DSA was reset under a virtual WQ
+ * @v: the vdev
+ * @vwq: the virtual WQ
+ *
+ * The reset revoked the handles of the IMS entries.  The event work gets
+ * the handle of the WQ's vector again.
+ */
+void idxd_vdev_host_reset_done(struct idxd_vdev *v, unsigned int vwq)
+{
+	set_bit(IDXD_VDEV_EV_RESET(vwq), &v->events);
+	schedule_work(&v->event_work);
+}
+
+/*
+ * Deliver host events to the virtual device.  After a reset of the DSA the
+ * vectors' handles are got again; if one the guest holds changed,
+ * INT_HANDLE_REVOKED interrupts through vector 0.  Host software errors go
+ * into the virtual SWERR, and interrupt through vector 0 if the guest
+ * enabled software error interrupts.
+ */
+static void idxd_vdev_event_work(struct work_struct *work)
+{
+	struct idxd_vdev *v = container_of(work, struct idxd_vdev, event_work);
+	bool revoked = false;
+	union sw_err_reg err;
+	unsigned int vwq;
+	bool overflow;
+
+	mutex_lock(&v->lock);
+	for (vwq = 0; vwq < v->nwqs; vwq++)
+		if (test_and_clear_bit(IDXD_VDEV_EV_RESET(vwq), &v->events) &&
+		    idxd_vdev_irq_refresh(v, vwq))
+			revoked = true;
+	if (revoked && !idxd_vdev_lost(v))
+		idxd_vdev_irq_raise(v, IDXD_INTC_INT_HANDLE_REVOKED);
+	if (test_and_clear_bit(IDXD_VDEV_EV_SWERR, &v->events)) {
+		spin_lock(&v->err_lock);
+		err = v->err;
+		overflow = v->err_overflow;
+		v->err.valid = 0;
+		v->err_overflow = false;
+		spin_unlock(&v->err_lock);
+		if (err.valid)
+			idxd_vdev_swerr(v, &err, overflow);
+	}
+	mutex_unlock(&v->lock);
+}
+
+/**
+ * idxd_vdev_events_init() - set up the host events of a new vdev
+ * @v: the vdev
+ */
+void idxd_vdev_events_init(struct idxd_vdev *v)
+{
+	spin_lock_init(&v->err_lock);
+	INIT_WORK(&v->event_work, idxd_vdev_event_work);
+}
+
+/**
+ * idxd_vdev_events_cancel() - cancel the event work and wait for it
+ * @v: the vdev, its lock not held
+ *
+ * The events the work had not delivered yet are dropped: the caller resets
+ * the virtual device next, or frees it.
+ */
+void idxd_vdev_events_cancel(struct idxd_vdev *v)
+{
+	cancel_work_sync(&v->event_work);
 }

@@ -26,11 +26,13 @@
  * the host masks when its interrupt is freed; both are delivered once the
  * vector gets an eventfd again.  The virtual MSI-X table is storage only.
  *
- * Host software errors of the vdev's descriptors reach the virtual SWERR
- * and vector 0 through the vdev's event work.  So does a reset of the DSA,
- * which revokes the handles of the vdev's IMS entries: the event work gets
- * them again and, where one changed, signals INT_HANDLE_REVOKED on vector
- * 0, upon which the guest asks for its handles again.
+ * A reset of the DSA revokes the handles of the vdev's IMS entries.  The
+ * vdev's event work (emu.c) gets them again with idxd_vdev_irq_refresh()
+ * and, where one the guest holds changed, raises INT_HANDLE_REVOKED on
+ * vector 0, upon which the guest asks for its handles again.
+ *
+ * This file only raises and manages vectors: it calls nothing of the
+ * emulation of BAR0 and the commands, which call it.
  *
  * debugfs shows, per vdev, how the user drove the MSI-X index since its
  * last open (idxd_vdev/UUID/irqs): whether a VMM grows the index one
@@ -38,9 +40,8 @@
  * and how often each vector's IMS entry was allocated.
  *
  * Locking: the backend's operations run under the frontend's lock, which
- * nests inside the vdev's lock.  The host's error handler runs under the
- * DSA's dev_lock and only takes the vdev's err_lock; what it has to tell
- * the guest is passed to the event work, which takes the vdev's lock.
+ * nests inside the vdev's lock.  The frontend's lock protects the vdev's
+ * vecs, irq_stats and v0_pending.
  */
 
 #include <linux/debugfs.h>
@@ -94,7 +95,7 @@ static int idxd_vdev_be_request(struct vfio_pci_irq_backend *be,
 		hv->ims_allocs++;
 	}
 
-	/* Unmasks the entry, which delivers a message it held back */
+	/* This unmasks the entry, which delivers a message it held back. */
 	rc = request_irq(hv->ims.map.virq, idxd_vdev_ims_handler, 0, hv->name,
 			 vec);
 	if (rc) {
@@ -112,7 +113,10 @@ static int idxd_vdev_be_request(struct vfio_pci_irq_backend *be,
 	return 0;
 }
 
-/* Masks the entry, which from now on holds its message back */
+/*
+ * Free the vector's interrupt.  This masks the IMS entry, which from now on
+ * holds its message back.  The entry stays allocated.
+ */
 static void idxd_vdev_be_free(struct vfio_pci_irq_backend *be,
 			      struct vfio_pci_irq_vec *vec)
 {
@@ -130,7 +134,10 @@ static bool idxd_vdev_be_is_dynamic(struct vfio_pci_irq_backend *be)
 	return true;
 }
 
-/* The index is enabled for @nvec vectors, before they get eventfds */
+/*
+ * The index is enabled for @nvec vectors, before they get eventfds.  Only
+ * the counts for debugfs change.
+ */
 static int idxd_vdev_be_enable(struct vfio_pci_irq_backend *be,
 			       unsigned int nvec)
 {
@@ -143,7 +150,10 @@ static int idxd_vdev_be_enable(struct vfio_pci_irq_backend *be,
 	return 0;
 }
 
-/* The index is disabled, after its vectors lost their eventfds */
+/*
+ * The index is disabled, after its vectors lost their eventfds.  Only the
+ * counts for debugfs change.
+ */
 static void idxd_vdev_be_disable(struct vfio_pci_irq_backend *be)
 {
 	struct idxd_vdev_irq_stats *st = &be_to_vdev(be)->irq_stats;
@@ -161,7 +171,10 @@ static const struct vfio_pci_irq_backend_ops idxd_vdev_be_ops = {
 	.disable	= idxd_vdev_be_disable,
 };
 
-/* MSI-X with vector 0 and one vector per WQ, ERR and REQ; no INTx, no MSI */
+/*
+ * The vdev offers MSI-X with vector 0 and one vector per WQ, and ERR and
+ * REQ.  It has neither INTx nor MSI.
+ */
 static int idxd_vdev_irq_count(struct vfio_pci_irq *irq, unsigned int index)
 {
 	struct idxd_vdev *v = container_of(irq, struct idxd_vdev, irq);
@@ -180,7 +193,10 @@ static int idxd_vdev_irq_count(struct vfio_pci_irq *irq, unsigned int index)
 	}
 }
 
-/* Vector 0 delivers an event it held back once it has an eventfd */
+/*
+ * Vector 0 delivers the interrupt it held back once it has an eventfd.
+ * The frontend calls this under its lock.
+ */
 static void idxd_vdev_vector_changed(struct vfio_pci_irq *irq,
 				     const struct vfio_pci_irq_vec *vec,
 				     bool has_trigger)
@@ -188,8 +204,10 @@ static void idxd_vdev_vector_changed(struct vfio_pci_irq *irq,
 	struct idxd_vdev *v = container_of(irq, struct idxd_vdev, irq);
 
 	if (vec->index == VFIO_PCI_MSIX_IRQ_INDEX && !vec->vector &&
-	    has_trigger && test_and_clear_bit(IDXD_VDEV_V0_PENDING, &v->events))
+	    has_trigger && v->v0_pending) {
+		v->v0_pending = false;
 		vfio_pci_irq_signal(irq, VFIO_PCI_MSIX_IRQ_INDEX, 0);
+	}
 }
 
 const struct vfio_pci_irq_ops idxd_vdev_irq_ops = {
@@ -241,10 +259,10 @@ void idxd_vdev_irq_raise(struct idxd_vdev *v, u32 cause)
 {
 	lockdep_assert_held(&v->lock);
 	atomic_or(cause, &v->intcause);
-	/* Ordered against idxd_vdev_vector_changed() by the frontend's lock */
+	/* The frontend's lock orders this against idxd_vdev_vector_changed(). */
 	vfio_pci_irq_lock(&v->irq);
 	if (!vfio_pci_irq_signal(&v->irq, VFIO_PCI_MSIX_IRQ_INDEX, 0))
-		set_bit(IDXD_VDEV_V0_PENDING, &v->events);
+		v->v0_pending = true;
 	vfio_pci_irq_unlock(&v->irq);
 }
 
@@ -264,7 +282,7 @@ u64 idxd_vdev_irq_pba(struct idxd_vdev *v)
 
 	lockdep_assert_held(&v->lock);
 	vfio_pci_irq_lock(&v->irq);
-	if (test_bit(IDXD_VDEV_V0_PENDING, &v->events))
+	if (v->v0_pending)
 		pba |= BIT_ULL(0);
 	for (n = 1; n < idxd_vdev_nvec(v); n++) {
 		struct idxd_vdev_vec *hv = &v->vecs[n];
@@ -350,7 +368,7 @@ void idxd_vdev_irq_reset(struct idxd_vdev *v)
 	vfio_pci_irq_lock(&v->irq);
 	for (n = 1; n < idxd_vdev_nvec(v); n++)
 		v->vecs[n].granted = false;
-	clear_bit(IDXD_VDEV_V0_PENDING, &v->events);
+	v->v0_pending = false;
 	vfio_pci_irq_unlock(&v->irq);
 }
 
@@ -398,44 +416,18 @@ void idxd_vdev_irq_close(struct idxd_vdev *v)
 }
 
 /**
- * idxd_vdev_wq_err() - a software error of a host WQ of a vdev
- * @wq: the host WQ
- * @err: the error, in the layout of SWERR
- * @data: the &struct idxd_vdev_wq of @wq
+ * idxd_vdev_irq_refresh() - get a vector's IMS handle again after a reset
+ * @v: the vdev, its lock held
+ * @vwq: the virtual WQ whose vector's handle to get
  *
- * The host's error handler for the vdev's WQs (idxd_wq_set_err_handler()),
- * called in the misc interrupt thread under the DSA's dev_lock.  It is
- * registered while the WQ is in the vdev, so the WQ's vdev and virtual
- * index are stable here.  The error is kept, its WQ index made the
- * virtual WQ's, until idxd_vdev_event_work() puts it into the virtual
- * SWERR; errors that come while one is kept are counted as an overflow,
- * as SWERR does.
+ * A reset of the DSA revoked the handles of the IMS entries.  This gets
+ * the handle of the IMS entry of virtual WQ @vwq's vector again, if the
+ * vector has an entry.
+ *
+ * Return: true if the guest holds the vector's handle and it changed, or
+ * the DSA refused to give one; the caller then raises INT_HANDLE_REVOKED.
  */
-void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
-		      void *data)
-{
-	struct idxd_vdev_wq *vw = data;
-	struct idxd_vdev *v = vw->vdev;
-
-	spin_lock(&v->err_lock);
-	if (v->err.valid) {
-		v->err_overflow = true;
-	} else {
-		v->err = *err;
-		v->err.valid = 1;
-		v->err.wq_idx = vw->vwq;
-	}
-	spin_unlock(&v->err_lock);
-	set_bit(IDXD_VDEV_EV_SWERR, &v->events);
-	schedule_work(&v->event_work);
-}
-
-/*
- * The DSA was reset, which revoked the handles of the IMS entries: get
- * those of the vectors of virtual WQ @vwq again.  Returns whether the
- * guest holds one that changed, or that the DSA refused.
- */
-static bool idxd_vdev_irq_refresh(struct idxd_vdev *v, unsigned int vwq)
+bool idxd_vdev_irq_refresh(struct idxd_vdev *v, unsigned int vwq)
 {
 	struct idxd_vdev_vec *hv = &v->vecs[vwq + 1];
 	bool revoked = false;
@@ -453,43 +445,6 @@ static bool idxd_vdev_irq_refresh(struct idxd_vdev *v, unsigned int vwq)
 	}
 	vfio_pci_irq_unlock(&v->irq);
 	return revoked;
-}
-
-/**
- * idxd_vdev_event_work() - deliver host events to the virtual device
- * @work: &idxd_vdev.event_work
- *
- * Host software errors go into the virtual SWERR and interrupt through
- * vector 0 if the guest enabled software error interrupts.  After a reset
- * of the DSA the vectors' handles are got again; if one the guest holds
- * changed, INT_HANDLE_REVOKED interrupts through vector 0.
- */
-void idxd_vdev_event_work(struct work_struct *work)
-{
-	struct idxd_vdev *v = container_of(work, struct idxd_vdev, event_work);
-	bool revoked = false;
-	union sw_err_reg err;
-	unsigned int vwq;
-	bool overflow;
-
-	mutex_lock(&v->lock);
-	for (vwq = 0; vwq < v->nwqs; vwq++)
-		if (test_and_clear_bit(IDXD_VDEV_EV_RESET(vwq), &v->events) &&
-		    idxd_vdev_irq_refresh(v, vwq))
-			revoked = true;
-	if (revoked && !idxd_vdev_lost(v))
-		idxd_vdev_irq_raise(v, IDXD_INTC_INT_HANDLE_REVOKED);
-	if (test_and_clear_bit(IDXD_VDEV_EV_SWERR, &v->events)) {
-		spin_lock(&v->err_lock);
-		err = v->err;
-		overflow = v->err_overflow;
-		v->err.valid = 0;
-		v->err_overflow = false;
-		spin_unlock(&v->err_lock);
-		if (err.valid)
-			idxd_vdev_swerr(v, &err, overflow);
-	}
-	mutex_unlock(&v->lock);
 }
 
 static int idxd_vdev_irqs_show(struct seq_file *m, void *data)

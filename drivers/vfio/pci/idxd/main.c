@@ -14,12 +14,13 @@
  *
  * Locking, outermost first:
  * - idxd_vdev_bind_lock serialises binding and unbinding WQs, hence the
- *   registration of the mdev parents;
- * - the mdev core's parent lock (create and remove of vdevs);
- * - idxd_vdev_pool_lock protects the list of parents, their WQ lists and
- *   which vdev each WQ belongs to;
- * - a WQ's wq_lock, or a vdev's lock (which nests outside the vdev's
- *   interrupt frontend's lock).
+ *   registration of the mdev parents.
+ * - The mdev core's parent lock serialises the creation and removal of
+ *   vdevs.
+ * - idxd_vdev_pool_lock protects the list of parents, their pools of WQs
+ *   and which vdev each WQ belongs to.
+ * - A WQ's wq_lock, or a vdev's lock.  &struct idxd_vdev says what nests
+ *   inside a vdev's lock.
  */
 
 #include <linux/cpufeature.h>
@@ -46,7 +47,7 @@ static DEFINE_MUTEX(idxd_vdev_bind_lock);
 static DEFINE_MUTEX(idxd_vdev_pool_lock);
 static LIST_HEAD(idxd_vdev_parents);
 
-/* idxd_vdev/ in debugfs: a directory per vdev */
+/* The driver's debugfs directory, idxd_vdev/, has a directory per vdev. */
 static struct dentry *idxd_vdev_debugfs;
 
 static struct mdev_driver idxd_vdev_mdev_driver;
@@ -69,6 +70,7 @@ static struct idxd_vdev_type *to_type(struct mdev_type *mtype)
 	return container_of(mtype, struct idxd_vdev_type, type);
 }
 
+/* Count the WQs of @p's pool that are in no vdev. */
 static unsigned int idxd_vdev_free_wqs(struct idxd_vdev_parent *p)
 {
 	struct idxd_vdev_wq *vw;
@@ -101,10 +103,10 @@ static ssize_t idxd_vdev_show_description(struct mdev_type *mtype, char *buf)
 }
 
 /*
- * A bound WQ's entry in the pool holds a reference on the WQ: a vdev
- * still reads a WQ unregistered under it (the DSA's removal unregisters
- * its WQs one by one before the last one's removal waits for the vdevs'
- * users), until it frees the entry.
+ * A bound WQ's entry in the pool holds a reference on the WQ.  A vdev
+ * still reads a WQ that was unregistered under it, until it frees the
+ * entry: the DSA's removal unregisters its WQs one by one before the last
+ * one's removal waits for the vdevs' users.
  */
 static struct idxd_vdev_wq *idxd_vdev_wq_alloc(struct idxd_wq *wq)
 {
@@ -123,7 +125,17 @@ static void idxd_vdev_wq_free(struct idxd_vdev_wq *vw)
 	kfree(vw);
 }
 
-/* Give @v the first free WQs of its parent and its PASID to them */
+/**
+ * idxd_vdev_claim() - take the WQs of a new vdev from the pool
+ * @v: the vdev, with its parent, number of WQs and PASID
+ *
+ * This gives @v the first free WQs of its parent's pool, puts @v's PASID
+ * into them and registers @v's error handler on them.
+ * idxd_vdev_unclaim() undoes this, also after a failure.
+ *
+ * Return: 0; -ENOSPC if the pool has too few free WQs; or the error of
+ * setting a WQ's PASID.
+ */
 static int idxd_vdev_claim(struct idxd_vdev *v)
 {
 	struct idxd_vdev_parent *p = v->parent;
@@ -161,13 +173,22 @@ out:
 	return rc;
 }
 
-/* Give the WQs of @v back to the pool, without its PASID */
+/**
+ * idxd_vdev_unclaim() - give the WQs of a vdev back to the pool
+ * @v: the vdev
+ *
+ * The WQs lose @v's PASID and error handler.  The entry of a WQ that was
+ * unbound while it was in @v is freed: the pool no longer has it.
+ */
 static void idxd_vdev_unclaim(struct idxd_vdev *v)
 {
 	unsigned int i;
 
 	mutex_lock(&idxd_vdev_pool_lock);
-	/* No error handler runs once they are gone (an unbound WQ has none) */
+	/*
+	 * No error handler may run once the WQs are gone.  An unbound WQ has
+	 * none already.
+	 */
 	for (i = 0; i < IDXD_VDEV_MAX_WQS; i++)
 		if (v->wqs[i] && !v->wqs[i]->unbound)
 			idxd_wq_set_err_handler(v->wqs[i]->wq, NULL, NULL);
@@ -179,7 +200,7 @@ static void idxd_vdev_unclaim(struct idxd_vdev *v)
 		v->wqs[i] = NULL;
 		vw->vdev = NULL;
 		if (vw->unbound) {
-			/* Its WQ was unbound while we had it: ours to free */
+			/* The WQ was unbound while @v had it: @v frees it. */
 			idxd_vdev_wq_free(vw);
 			continue;
 		}
@@ -192,20 +213,19 @@ static void idxd_vdev_unclaim(struct idxd_vdev *v)
 	mutex_unlock(&idxd_vdev_pool_lock);
 }
 
-/* VFIO device operations */
+/* The VFIO device operations */
 
 static int idxd_vdev_init_dev(struct vfio_device *vdev)
 {
 	struct idxd_vdev *v = to_idxd_vdev(vdev);
 	struct mdev_device *mdev = to_mdev_device(vdev->dev);
+	int rc;
 
-	v->sink = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!v->sink)
-		return -ENOMEM;
+	rc = idxd_vdev_portal_init(v);
+	if (rc)
+		return rc;
 	mutex_init(&v->lock);
-	mutex_init(&v->map_lock);
-	spin_lock_init(&v->err_lock);
-	INIT_WORK(&v->event_work, idxd_vdev_event_work);
+	idxd_vdev_events_init(v);
 	v->parent = to_parent(mdev->type);
 	v->idxd = v->parent->idxd;
 	v->nwqs = to_type(mdev->type)->nwqs;
@@ -218,10 +238,9 @@ static void idxd_vdev_release_dev(struct vfio_device *vdev)
 {
 	struct idxd_vdev *v = to_idxd_vdev(vdev);
 
-	cancel_work_sync(&v->event_work);
+	idxd_vdev_events_cancel(v);
 	vfio_pci_irq_release(&v->irq);
-	__free_page(v->sink);
-	mutex_destroy(&v->map_lock);
+	idxd_vdev_portal_release(v);
 	mutex_destroy(&v->lock);
 }
 
@@ -232,7 +251,10 @@ static int idxd_vdev_open(struct vfio_device *vdev)
 
 	mutex_lock(&v->lock);
 	if (!v->idev) {
-		/* Legacy type1 never tells an emulated device the mappings */
+		/*
+		 * The legacy type1 container never tells an emulated device
+		 * the user's mappings.
+		 */
 		dev_warn(vdev->dev,
 			 "not opened: the legacy VFIO container cannot give the vdev its user's mappings; use iommufd (the VFIO device cdev, or /dev/iommu as the container)\n");
 		rc = -EOPNOTSUPP;
@@ -252,35 +274,18 @@ static void idxd_vdev_close(struct vfio_device *vdev)
 	struct idxd_vdev *v = to_idxd_vdev(vdev);
 
 	/*
-	 * The host entries go with the index, then the descriptors; the
-	 * PASID is detached when the user unbinds from iommufd, next.
+	 * The host IMS entries go with the MSI-X index first, then the reset
+	 * aborts the descriptors.  The PASID is detached next, when the user
+	 * unbinds from iommufd.
 	 */
 	idxd_vdev_irq_close(v);
-	cancel_work_sync(&v->event_work);
+	idxd_vdev_events_cancel(v);
 	mutex_lock(&v->lock);
 	idxd_vdev_emu_reset(v);
 	mutex_unlock(&v->lock);
 }
 
-/*
- * Descriptors never pass through the kernel: a portal only takes them
- * through the user's mapping.  Accesses through read() and write() act as
- * on a portal page that is not a portal of an enabled WQ: reads return
- * zeros, writes go nowhere.
- */
-static ssize_t idxd_vdev_bar2_rw(struct idxd_vdev *v, char __user *buf,
-				 size_t count, loff_t pos, bool write)
-{
-	if (pos < 0 || pos >= v->bar_size[1] || count > v->bar_size[1] - pos)
-		return -EINVAL;
-	dev_dbg_ratelimited(v->vdev.dev,
-			    "BAR2 %s of %zu bytes at %#llx: portals take descriptors through mmap only\n",
-			    write ? "write" : "read", count, pos);
-	if (!write && clear_user(buf, count))
-		return -EFAULT;
-	return count;
-}
-
+/* Read or write a region: the config space, BAR0 or BAR2. */
 static ssize_t idxd_vdev_rw(struct idxd_vdev *v, char __user *buf,
 			    size_t count, loff_t *ppos, bool write)
 {
@@ -321,104 +326,22 @@ static ssize_t idxd_vdev_write(struct vfio_device *vdev,
 			    ppos, true);
 }
 
-/*
- * BAR2: page 0 and 1 of virtual WQ i's four are the unlimited and limited
- * IMS portals of its host WQ, which follow each other.
+/**
+ * idxd_vdev_get_region_info() - VFIO_DEVICE_GET_REGION_INFO
+ * @v: the vdev
+ * @arg: the user's &struct vfio_region_info
+ *
+ * The vdev has the config space, BAR0 and BAR2.  The other PCI regions
+ * have a size of 0.
+ *
+ * Return: 0 or a negative errno.
  */
-static bool idxd_vdev_portal_page(struct idxd_vdev *v, u64 off,
-				  unsigned long *pfn)
-{
-	unsigned int vwq = off / IDXD_VDEV_WQ_PORTALS_SIZE;
-	unsigned int page = (off % IDXD_VDEV_WQ_PORTALS_SIZE) / PAGE_SIZE;
-	phys_addr_t base;
-
-	if (vwq >= v->nwqs || page >= IDXD_VDEV_MAPPED_PER_WQ ||
-	    test_bit(vwq, &v->gone))
-		return false;
-	base = idxd_wq_ims_portal(idxd_vdev_host_wq(v, vwq),
-				  IDXD_PORTAL_UNLIMITED);
-	*pfn = PHYS_PFN(base) + page;
-	return true;
-}
-
-/*
- * A portal page maps the host WQ's portal while the guest has the WQ
- * enabled and memory decoding and bus mastering on, the sink page
- * otherwise; wq_set_state() and cfg_update_decode() zap the mappings when
- * that changes.
- */
-static vm_fault_t idxd_vdev_fault(struct vm_fault *vmf)
-{
-	struct vm_area_struct *vma = vmf->vma;
-	struct idxd_vdev *v = vma->vm_private_data;
-	u64 off = ((u64)vmf->pgoff << PAGE_SHIFT) & VFIO_PCI_OFFSET_MASK;
-	unsigned long pfn;
-	vm_fault_t ret;
-
-	mutex_lock(&v->map_lock);
-	if (!idxd_vdev_portal_page(v, off, &pfn) || !v->decode ||
-	    !test_bit(off / IDXD_VDEV_WQ_PORTALS_SIZE, &v->wq_enabled))
-		pfn = page_to_pfn(v->sink);
-	ret = vmf_insert_pfn(vma, vmf->address, pfn);
-	mutex_unlock(&v->map_lock);
-	return ret;
-}
-
-static const struct vm_operations_struct idxd_vdev_vm_ops = {
-	.fault = idxd_vdev_fault,
-};
-
-static int idxd_vdev_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
-{
-	struct idxd_vdev *v = to_idxd_vdev(vdev);
-	u64 pos = (u64)vma->vm_pgoff << PAGE_SHIFT;
-	unsigned int index = pos >> VFIO_PCI_OFFSET_SHIFT;
-	u64 off = pos & VFIO_PCI_OFFSET_MASK;
-	unsigned long len = vma->vm_end - vma->vm_start, i, pfn;
-	int rc = 0;
-
-	if (index != VFIO_PCI_BAR2_REGION_INDEX || !(vma->vm_flags & VM_SHARED) ||
-	    off + len > v->bar_size[1] || off + len < off) {
-		dev_dbg_ratelimited(vdev->dev,
-				    "mmap of %#lx bytes at %#llx refused\n",
-				    len, pos);
-		return -EINVAL;
-	}
-
-	/*
-	 * Under map_lock, as the fault handler: the vdev's lock is taken
-	 * around iommufd calls, which take the mm's mmap_lock inside.
-	 */
-	mutex_lock(&v->map_lock);
-	for (i = 0; i < len; i += PAGE_SIZE) {
-		if (!idxd_vdev_portal_page(v, off + i, &pfn)) {
-			dev_dbg_ratelimited(vdev->dev,
-					    "BAR2 page %#llx is not mappable\n",
-					    off + i);
-			rc = -EINVAL;
-			break;
-		}
-	}
-	mutex_unlock(&v->map_lock);
-	if (rc)
-		return rc;
-
-	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
-	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	vma->vm_private_data = v;
-	vma->vm_ops = &idxd_vdev_vm_ops;
-	return 0;
-}
-
 static int idxd_vdev_get_region_info(struct idxd_vdev *v,
 				     struct vfio_region_info __user *arg)
 {
 	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
 	struct vfio_info_cap caps = { .buf = NULL, .size = 0 };
 	struct vfio_region_info info;
-	struct vfio_region_info_cap_sparse_mmap *sparse;
-	unsigned int i;
-	size_t size;
 	int rc;
 
 	if (copy_from_user(&info, arg, minsz))
@@ -442,25 +365,12 @@ static int idxd_vdev_get_region_info(struct idxd_vdev *v,
 		break;
 	case VFIO_PCI_BAR2_REGION_INDEX:
 		info.size = v->bar_size[1];
-		/* A VMM maps the portals with the protection these give */
+		/* A VMM maps the portals with the protection these flags give. */
 		info.flags = VFIO_REGION_INFO_FLAG_READ |
 			     VFIO_REGION_INFO_FLAG_WRITE |
 			     VFIO_REGION_INFO_FLAG_MMAP |
 			     VFIO_REGION_INFO_FLAG_CAPS;
-		size = struct_size(sparse, areas, v->nwqs);
-		sparse = kzalloc(size, GFP_KERNEL);
-		if (!sparse)
-			return -ENOMEM;
-		sparse->header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
-		sparse->header.version = 1;
-		sparse->nr_areas = v->nwqs;
-		for (i = 0; i < v->nwqs; i++) {
-			sparse->areas[i].offset = i * IDXD_VDEV_WQ_PORTALS_SIZE;
-			sparse->areas[i].size = IDXD_VDEV_MAPPED_PER_WQ *
-						PAGE_SIZE;
-		}
-		rc = vfio_info_add_capability(&caps, &sparse->header, size);
-		kfree(sparse);
+		rc = idxd_vdev_bar2_caps(v, &caps);
 		if (rc)
 			return rc;
 		break;
@@ -487,6 +397,7 @@ static int idxd_vdev_get_region_info(struct idxd_vdev *v,
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
+/* VFIO_DEVICE_RESET is a function level reset, refused once a WQ is gone. */
 static int idxd_vdev_reset(struct idxd_vdev *v)
 {
 	int rc = 0;
@@ -533,7 +444,10 @@ static long idxd_vdev_ioctl(struct vfio_device *vdev, unsigned int cmd,
 	return -ENOTTY;
 }
 
-/* The vdev is being removed while the user has it open */
+/*
+ * The vdev is being removed while the user has it open.  Ask the user to
+ * release it through the REQ interrupt.
+ */
 static void idxd_vdev_request(struct vfio_device *vdev, unsigned int count)
 {
 	struct idxd_vdev *v = to_idxd_vdev(vdev);
@@ -580,7 +494,10 @@ static int idxd_vdev_bind_iommufd(struct vfio_device *vdev,
 	return 0;
 }
 
-/* Detach the vdev's PASID; its host WQs take no descriptors of the user */
+/*
+ * Detach the vdev's PASID from the user's domain.  The caller made sure
+ * that the host WQs hold no descriptors of the user.
+ */
 static void idxd_vdev_dma_detach(struct idxd_vdev *v)
 {
 	lockdep_assert_held(&v->lock);
@@ -611,7 +528,10 @@ static int idxd_vdev_attach_ioas(struct vfio_device *vdev, u32 *pt_id)
 		rc = -ENODEV;
 		goto out;
 	}
-	/* A PASID's domain is not replaced in place: in between, DMA faults */
+	/*
+	 * A PASID's domain is not replaced in place: DMA faults between the
+	 * detach and the attach.
+	 */
 	if (v->attached) {
 		idxd_vdev_quiesce_dma(v);
 		idxd_vdev_dma_detach(v);
@@ -656,8 +576,18 @@ static const struct vfio_device_ops idxd_vdev_ops = {
 	.detach_ioas	= idxd_vdev_detach_ioas,
 };
 
-/* mdev driver: create and remove vdevs */
+/* The mdev driver: the creation and removal of vdevs */
 
+/**
+ * idxd_vdev_mdev_probe() - create a vdev
+ * @mdev: the mediated device, of the type that says how many WQs it has
+ *
+ * The vdev gets a host PASID of the DSA and free WQs of the DSA's pool,
+ * and is registered as a VFIO device with an emulated IOMMU.
+ * idxd_vdev_mdev_remove() undoes this, in the opposite order.
+ *
+ * Return: 0 or a negative errno.
+ */
 static int idxd_vdev_mdev_probe(struct mdev_device *mdev)
 {
 	struct idxd_vdev *v;
@@ -708,11 +638,11 @@ static void idxd_vdev_mdev_remove(struct mdev_device *mdev)
 {
 	struct idxd_vdev *v = dev_get_drvdata(&mdev->dev);
 
-	/* Waits until the user lets go, asking through REQ */
+	/* This waits until the user lets go, asking through REQ. */
 	vfio_unregister_group_dev(&v->vdev);
 	debugfs_remove_recursive(v->debugfs);
 	idxd_vdev_unclaim(v);
-	cancel_work_sync(&v->event_work);
+	idxd_vdev_events_cancel(v);
 	iommu_free_global_pasid(v->pasid);
 	vfio_put_device(&v->vdev);
 }
@@ -730,7 +660,7 @@ static struct mdev_driver idxd_vdev_mdev_driver = {
 	.show_description = idxd_vdev_show_description,
 };
 
-/* WQ driver: the pool */
+/* The WQ driver: the pool of bound WQs */
 
 static struct idxd_vdev_parent *idxd_vdev_find_parent(struct idxd_device *idxd)
 {
@@ -741,26 +671,6 @@ static struct idxd_vdev_parent *idxd_vdev_find_parent(struct idxd_device *idxd)
 		if (p->idxd == idxd)
 			return p;
 	return NULL;
-}
-
-static struct idxd_vdev_parent *idxd_vdev_parent_alloc(struct idxd_device *idxd)
-{
-	struct idxd_vdev_parent *p;
-	unsigned int i;
-
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
-	if (!p)
-		return NULL;
-	p->idxd = idxd;
-	INIT_LIST_HEAD(&p->wqs);
-	mutex_init(&p->cmd_lock);
-	for (i = 0; i < IDXD_VDEV_MAX_WQS; i++) {
-		p->types[i].nwqs = i + 1;
-		p->types[i].type.sysfs_name = idxd_vdev_type_names[i];
-		p->types[i].type.pretty_name = idxd_vdev_type_pretty[i];
-		p->type_ptrs[i] = &p->types[i].type;
-	}
-	return p;
 }
 
 static bool idxd_vdev_user_int(struct idxd_device *idxd)
@@ -788,12 +698,154 @@ static bool idxd_vdev_user_int_safe(struct idxd_device *idxd)
 	       device_pasid_enabled(idxd);
 }
 
+/**
+ * idxd_vdev_parent_alloc() - create the mdev parent of a DSA
+ * @idxd: the DSA
+ *
+ * This also turns the DSA's user interrupts on: the guests' descriptors
+ * are unprivileged, and they may ask for completion interrupts.
+ * idxd_vdev_parent_free() turns them off again unless they were on
+ * before.
+ *
+ * Return: the parent, not registered yet, or NULL.
+ */
+static struct idxd_vdev_parent *idxd_vdev_parent_alloc(struct idxd_device *idxd)
+{
+	struct idxd_vdev_parent *p;
+	unsigned int i;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return NULL;
+	p->idxd = idxd;
+	INIT_LIST_HEAD(&p->wqs);
+	mutex_init(&p->cmd_lock);
+	for (i = 0; i < IDXD_VDEV_MAX_WQS; i++) {
+		p->types[i].nwqs = i + 1;
+		p->types[i].type.sysfs_name = idxd_vdev_type_names[i];
+		p->types[i].type.pretty_name = idxd_vdev_type_pretty[i];
+		p->type_ptrs[i] = &p->types[i].type;
+	}
+	p->user_int_was_on = idxd_vdev_user_int(idxd);
+	idxd_set_user_intr(idxd, 1);
+	return p;
+}
+
+/**
+ * idxd_vdev_parent_free() - free the mdev parent of a DSA
+ * @p: the parent, out of the list of parents and not registered
+ */
+static void idxd_vdev_parent_free(struct idxd_vdev_parent *p)
+{
+	if (!p->user_int_was_on)
+		idxd_set_user_intr(p->idxd, 0);
+	mutex_destroy(&p->cmd_lock);
+	kfree(p);
+}
+
+/**
+ * idxd_vdev_pool_add() - add a bound WQ to the pool of its DSA
+ * @vw: the WQ's entry
+ *
+ * The DSA's first WQ creates the DSA's parent, which the caller registers.
+ * The pool owns @vw from now on, and the WQ's private data points to it.
+ * That changes only under idxd_vdev_bind_lock and idxd_vdev_pool_lock,
+ * so it may be read under either.  idxd_vdev_pool_del() undoes this.
+ *
+ * Return: the new parent if @vw is the DSA's first WQ, NULL if the DSA had
+ * a parent already, or ERR_PTR(-ENOMEM).
+ */
+static struct idxd_vdev_parent *idxd_vdev_pool_add(struct idxd_vdev_wq *vw)
+{
+	struct idxd_device *idxd = vw->wq->idxd;
+	struct idxd_vdev_parent *p, *new = NULL;
+
+	lockdep_assert_held(&idxd_vdev_bind_lock);
+	mutex_lock(&idxd_vdev_pool_lock);
+	p = idxd_vdev_find_parent(idxd);
+	if (!p) {
+		new = idxd_vdev_parent_alloc(idxd);
+		if (!new) {
+			mutex_unlock(&idxd_vdev_pool_lock);
+			return ERR_PTR(-ENOMEM);
+		}
+		list_add(&new->node, &idxd_vdev_parents);
+		p = new;
+	}
+	vw->parent = p;
+	list_add_tail(&vw->node, &p->wqs);
+	idxd_wq_set_private(vw->wq, vw);
+	mutex_unlock(&idxd_vdev_pool_lock);
+	return new;
+}
+
+/*
+ * Take the WQ of @vw, which is being unbound, from the vdev it is in.  The
+ * vdev halts for good, loses its DMA and asks its user to release it.
+ */
+static void idxd_vdev_wq_unbound(struct idxd_vdev_wq *vw)
+{
+	struct idxd_vdev *v = vw->vdev;
+
+	lockdep_assert_held(&idxd_vdev_pool_lock);
+	/*
+	 * No call of the error handler, whose data is @vw, may outlive the
+	 * pool lock: once it is dropped, the vdev's removal frees an unbound
+	 * @vw (idxd_vdev_unclaim()).
+	 */
+	idxd_wq_set_err_handler(vw->wq, NULL, NULL);
+	dev_warn(v->vdev.dev, "%s unbound: the vdev is halted\n",
+		 dev_name(wq_confdev(vw->wq)));
+	mutex_lock(&v->lock);
+	idxd_vdev_wq_gone(v, vw->vwq);
+	idxd_vdev_dma_detach(v);
+	mutex_unlock(&v->lock);
+	vfio_pci_irq_signal_req(&v->irq);
+	vw->unbound = true;
+}
+
+/**
+ * idxd_vdev_pool_del() - take a WQ out of the pool of its DSA
+ * @vw: the WQ's entry, which idxd_vdev_pool_add() added
+ *
+ * This undoes idxd_vdev_pool_add().  A WQ that is in a vdev is taken from
+ * the vdev first, and the vdev frees @vw when it gives its WQs back.
+ * Otherwise @vw is freed here.
+ *
+ * Return: the parent if @vw was its last WQ, for the caller to unregister
+ * and free with idxd_vdev_parent_free(); NULL otherwise.
+ */
+static struct idxd_vdev_parent *idxd_vdev_pool_del(struct idxd_vdev_wq *vw)
+{
+	struct idxd_vdev_parent *p = vw->parent, *last = NULL;
+
+	lockdep_assert_held(&idxd_vdev_bind_lock);
+	mutex_lock(&idxd_vdev_pool_lock);
+	idxd_wq_set_private(vw->wq, NULL);
+	list_del(&vw->node);
+	if (vw->vdev)
+		idxd_vdev_wq_unbound(vw);
+	else
+		idxd_vdev_wq_free(vw);
+	if (list_empty(&p->wqs)) {
+		list_del(&p->node);
+		last = p;
+	}
+	mutex_unlock(&idxd_vdev_pool_lock);
+	return last;
+}
+
+/*
+ * Bind a WQ: check that it can be offered to guests, enable it and add it
+ * to the pool of its DSA.  The DSA's first WQ registers the DSA's mdev
+ * parent.
+ */
 static int idxd_vdev_wq_probe(struct idxd_dev *idxd_dev)
 {
 	struct device *dev = &idxd_dev->conf_dev;
 	struct idxd_wq *wq = idxd_dev_to_wq(idxd_dev);
 	struct idxd_device *idxd = wq->idxd;
-	struct idxd_vdev_parent *p, *new = NULL;
+	struct idxd_vdev_parent *new, *last;
 	struct idxd_vdev_wq *vw;
 	int rc;
 
@@ -807,7 +859,10 @@ static int idxd_vdev_wq_probe(struct idxd_dev *idxd_dev)
 		rc = -ENODEV;
 		goto err_unlock_wq;
 	}
-	/* Quietly: the driver core offers every WQ when the module loads */
+	/*
+	 * This fails quietly: the driver core offers every WQ to the driver
+	 * when the module loads.
+	 */
 	if (idxd->state != IDXD_DEV_ENABLED) {
 		rc = -ENXIO;
 		goto err_unlock_wq;
@@ -844,25 +899,11 @@ static int idxd_vdev_wq_probe(struct idxd_dev *idxd_dev)
 		goto err_unlock_wq;
 	mutex_unlock(&wq->wq_lock);
 
-	mutex_lock(&idxd_vdev_pool_lock);
-	p = idxd_vdev_find_parent(idxd);
-	if (!p) {
-		new = idxd_vdev_parent_alloc(idxd);
-		if (!new) {
-			mutex_unlock(&idxd_vdev_pool_lock);
-			rc = -ENOMEM;
-			goto err_disable;
-		}
-		/* The guests' unprivileged descriptors may interrupt */
-		new->user_int_was_on = idxd_vdev_user_int(idxd);
-		idxd_set_user_intr(idxd, 1);
-		list_add(&new->node, &idxd_vdev_parents);
-		p = new;
+	new = idxd_vdev_pool_add(vw);
+	if (IS_ERR(new)) {
+		rc = PTR_ERR(new);
+		goto err_disable;
 	}
-	list_add_tail(&vw->node, &p->wqs);
-	idxd_wq_set_private(wq, vw);
-	mutex_unlock(&idxd_vdev_pool_lock);
-
 	if (new) {
 		rc = mdev_register_parent(&new->parent, &idxd->pdev->dev,
 					  &idxd_vdev_mdev_driver,
@@ -870,79 +911,47 @@ static int idxd_vdev_wq_probe(struct idxd_dev *idxd_dev)
 		if (rc) {
 			dev_err(dev, "%s: cannot register the mdev parent: %d\n",
 				IDXD_VDEV_NAME, rc);
-			mutex_lock(&idxd_vdev_pool_lock);
-			list_del(&vw->node);
-			list_del(&new->node);
-			mutex_unlock(&idxd_vdev_pool_lock);
-			if (!new->user_int_was_on)
-				idxd_set_user_intr(idxd, 0);
-			mutex_destroy(&new->cmd_lock);
-			kfree(new);
-			goto err_disable;
+			goto err_del;
 		}
 	}
 	mutex_unlock(&idxd_vdev_bind_lock);
 	return 0;
 
+err_del:
+	/* This frees @vw, and the new parent, which had no other WQ. */
+	last = idxd_vdev_pool_del(vw);
+	idxd_vdev_parent_free(last);
+	vw = NULL;
 err_disable:
-	idxd_wq_set_private(wq, NULL);
 	mutex_lock(&wq->wq_lock);
 	idxd_drv_disable_wq(wq);
 err_unlock_wq:
 	mutex_unlock(&wq->wq_lock);
 	mutex_unlock(&idxd_vdev_bind_lock);
-	idxd_vdev_wq_free(vw);
+	if (vw)
+		idxd_vdev_wq_free(vw);
 	return rc;
 }
 
 /*
- * Unbinding cannot be refused.  A WQ in a vdev is taken from it first:
- * the vdev halts for good and its user is asked to release it; the last
- * WQ of a DSA removes the mdev parent, which removes its vdevs once their
- * users let go.
+ * Unbind a WQ.  This cannot be refused.  A WQ in a vdev is taken from it
+ * first: the vdev halts for good and its user is asked to release it.
+ * The last WQ of a DSA removes the mdev parent, which removes its vdevs
+ * once their users let go.
  */
 static void idxd_vdev_wq_remove(struct idxd_dev *idxd_dev)
 {
 	struct idxd_wq *wq = idxd_dev_to_wq(idxd_dev);
-	struct idxd_vdev_parent *p, *last = NULL;
+	struct idxd_vdev_parent *last;
 	struct idxd_vdev_wq *vw;
-	struct idxd_vdev *v;
 
 	mutex_lock(&idxd_vdev_bind_lock);
-	mutex_lock(&idxd_vdev_pool_lock);
 	vw = idxd_wq_get_private(wq);
-	p = idxd_vdev_find_parent(wq->idxd);
-	if (WARN_ON_ONCE(!vw || !p)) {
-		mutex_unlock(&idxd_vdev_pool_lock);
+	if (WARN_ON_ONCE(!vw)) {
 		mutex_unlock(&idxd_vdev_bind_lock);
 		return;
 	}
-	idxd_wq_set_private(wq, NULL);
-	list_del(&vw->node);
-	v = vw->vdev;
-	if (v) {
-		/*
-		 * No call of the handler, whose data is @vw, may outlive the
-		 * pool lock: once it is dropped, the vdev's removal frees an
-		 * unbound @vw (idxd_vdev_unclaim()).
-		 */
-		idxd_wq_set_err_handler(wq, NULL, NULL);
-		dev_warn(v->vdev.dev, "%s unbound: the vdev is halted\n",
-			 dev_name(wq_confdev(wq)));
-		mutex_lock(&v->lock);
-		idxd_vdev_wq_gone(v, vw->vwq);
-		idxd_vdev_dma_detach(v);
-		mutex_unlock(&v->lock);
-		vfio_pci_irq_signal_req(&v->irq);
-		vw->unbound = true;
-	} else {
-		idxd_vdev_wq_free(vw);
-	}
-	if (list_empty(&p->wqs)) {
-		list_del(&p->node);
-		last = p;
-	}
-	mutex_unlock(&idxd_vdev_pool_lock);
+	last = idxd_vdev_pool_del(vw);
 
 	mutex_lock(&wq->wq_lock);
 	idxd_drv_disable_wq(wq);
@@ -950,17 +959,14 @@ static void idxd_vdev_wq_remove(struct idxd_dev *idxd_dev)
 
 	if (last) {
 		mdev_unregister_parent(&last->parent);
-		if (!last->user_int_was_on)
-			idxd_set_user_intr(last->idxd, 0);
-		mutex_destroy(&last->cmd_lock);
-		kfree(last);
+		idxd_vdev_parent_free(last);
 	}
 	mutex_unlock(&idxd_vdev_bind_lock);
 }
 
 /*
- * The DSA was reset and idxd brought it back, which revoked the handles
- * of the IMS entries: the event work of the WQ's vdev gets them again.
+ * The DSA was reset and idxd brought it back, which revoked the handles of
+ * the IMS entries.  The event work of the WQ's vdev gets them again.
  */
 static void idxd_vdev_wq_reset_done(struct idxd_dev *idxd_dev)
 {
@@ -972,8 +978,7 @@ static void idxd_vdev_wq_reset_done(struct idxd_dev *idxd_dev)
 	if (vw && vw->vdev) {
 		dev_info(vw->vdev->vdev.dev, "%s: its DSA was reset\n",
 			 dev_name(wq_confdev(wq)));
-		set_bit(IDXD_VDEV_EV_RESET(vw->vwq), &vw->vdev->events);
-		schedule_work(&vw->vdev->event_work);
+		idxd_vdev_host_reset_done(vw->vdev, vw->vwq);
 	}
 	mutex_unlock(&idxd_vdev_pool_lock);
 }

@@ -23,11 +23,19 @@
 
 #define IDXD_VDEV_NAME			"idxd_vdev"
 
-/* The most WQs one vdev composes, and its MSI-X vectors: 0 + one per WQ */
+/*
+ * A vdev composes at most two WQs.  It has one MSI-X vector per WQ, and
+ * vector 0 for everything else.
+ */
 #define IDXD_VDEV_MAX_WQS		2
 #define IDXD_VDEV_MAX_VECS		(1 + IDXD_VDEV_MAX_WQS)
 
-/* Virtual BAR0: registers and tables, then the MSI-X table and PBA */
+/*
+ * The layout of the virtual BAR0.  The registers whose offsets the DSA
+ * specification fixes use the names of registers.h.  The tables below
+ * are placed by the vdev and announced in its TABLE_OFFSET register; the
+ * MSI-X table and PBA follow in the upper half.
+ */
 #define IDXD_VDEV_BAR0_SIZE		0x2000
 #define IDXD_VDEV_MSIX_PERM_OFFSET	0x300
 #define IDXD_VDEV_GRPCFG_OFFSET		0x400
@@ -35,8 +43,6 @@
 #define IDXD_VDEV_WQCFG_SIZE		32
 #define IDXD_VDEV_MSIX_TABLE_OFFSET	0x1000
 #define IDXD_VDEV_MSIX_PBA_OFFSET	0x1800
-#define IDXD_VDEV_CMDCAP_OFFSET		0xb0
-#define IDXD_VDEV_SWERR_OFFSET		0xc0
 
 /*
  * Virtual BAR2: four portal pages per WQ as on the device.  Pages 0 and 1
@@ -48,13 +54,17 @@
 #define IDXD_VDEV_WQ_PORTALS_SIZE	(IDXD_VDEV_PORTALS_PER_WQ * PAGE_SIZE)
 #define IDXD_VDEV_MAPPED_PER_WQ		2
 
-/* Virtual config space */
+/*
+ * The virtual config space is a PCI Express one.  Its capabilities are
+ * at fixed offsets.
+ */
 #define IDXD_VDEV_CFG_SIZE		PCI_CFG_SPACE_EXP_SIZE
 #define IDXD_VDEV_PCIE_CAP		0x40
 #define IDXD_VDEV_MSIX_CAP		0x80
 #define IDXD_VDEV_PASID_CAP		0x100
 #define IDXD_VDEV_PASID_WIDTH		20
 
+/* The offset of VFIO region @index in the device file. */
 #define IDXD_VDEV_OFFSET(index)		((u64)(index) << VFIO_PCI_OFFSET_SHIFT)
 
 struct idxd_vdev;
@@ -62,19 +72,22 @@ struct iommufd_device;
 
 /**
  * struct idxd_vdev_wq - a WQ bound to the idxd_vdev WQ driver
- * @node: in &idxd_vdev_parent.wqs
+ * @node: the entry in &idxd_vdev_parent.wqs
  * @wq: the WQ
+ * @parent: the parent whose pool the WQ is in
  * @vdev: the vdev the WQ is composed into, NULL while it is free
- * @vwq: its number in @vdev
- * @unbound: the WQ was unbound while in @vdev, which frees this
+ * @vwq: the WQ's number in @vdev
+ * @unbound: the WQ was unbound while it was in @vdev; the vdev frees the
+ *	     entry when it gives its WQs back
  *
- * @vdev, @vwq and @unbound are protected by idxd_vdev_pool_lock.  The
- * entry holds a reference on @wq's device, so that @wq outlives its
- * unregistration until the entry is freed.
+ * @node, @parent, @vdev, @vwq and @unbound are protected by
+ * idxd_vdev_pool_lock.  The entry holds a reference on @wq's device, so
+ * that @wq outlives its unregistration until the entry is freed.
  */
 struct idxd_vdev_wq {
 	struct list_head	node;
 	struct idxd_wq		*wq;
+	struct idxd_vdev_parent	*parent;
 	struct idxd_vdev	*vdev;
 	unsigned int		vwq;
 	bool			unbound;
@@ -83,7 +96,7 @@ struct idxd_vdev_wq {
 /**
  * struct idxd_vdev_type - an mdev type: how many WQs a vdev composes
  * @type: the mdev type
- * @nwqs: WQs per vdev
+ * @nwqs: the number of WQs a vdev of the type composes
  */
 struct idxd_vdev_type {
 	struct mdev_type	type;
@@ -92,13 +105,14 @@ struct idxd_vdev_type {
 
 /**
  * struct idxd_vdev_parent - the mdev parent of a DSA with bound WQs
- * @node: in the driver's list of parents
+ * @node: the entry in the driver's list of parents
  * @idxd: the DSA
- * @parent: registered on the DSA's PCI device
- * @types: the mdev types it offers
- * @type_ptrs: @types for mdev_register_parent()
- * @wqs: the bound WQs, free or composed into a vdev
- * @user_int_was_on: GENCFG.user_int_en before the first WQ was bound
+ * @parent: the mdev parent, registered on the DSA's PCI device
+ * @types: the mdev types the parent offers
+ * @type_ptrs: pointers to @types, for mdev_register_parent()
+ * @wqs: the pool: the bound WQs, free or composed into a vdev
+ * @user_int_was_on: GENCFG.user_int_en was set before the first WQ was
+ *		     bound
  * @cmd_lock: serialises the host commands (drain, abort) that the vdevs'
  *	      guests cause, so that the device's command channel goes to
  *	      them in turn: a mutex hands itself to a waiter that failed to
@@ -106,9 +120,9 @@ struct idxd_vdev_type {
  *	      command, or the host's, by one command at most.  Nests inside
  *	      a vdev's lock.
  *
- * Created when the first WQ of the DSA is bound and removed when the last
- * one goes (which removes every vdev of the DSA first).  The list of
- * parents and @wqs are protected by idxd_vdev_pool_lock.
+ * A parent is created when the first WQ of the DSA is bound and removed
+ * when the last one goes, which removes every vdev of the DSA first.  The
+ * list of parents (@node) and @wqs are protected by idxd_vdev_pool_lock.
  */
 struct idxd_vdev_parent {
 	struct list_head	node;
@@ -181,44 +195,41 @@ struct idxd_vdev_irq_stats {
  * @nwqs: the number of WQs composed
  * @wqs: the WQs; virtual WQ i is @wqs[i]
  * @pasid: the host PASID of the vdev, in its WQs and IMS entries
- * @lock: protects the emulated state below (config space, BAR0, commands)
- *	  and the DMA binding, and nests outside the frontend's lock
+ * @debugfs: the vdev's debugfs directory
+ * @lock: protects the emulated device (config space, BAR0, commands) and
+ *	  the DMA binding; see "Emulated device" below
  * @idev: the binding of @pasid of the DSA to the user's iommufd, NULL
- *	  while the user has none (under @lock)
- * @attached: @pasid is attached to a domain of the user (under @lock)
+ *	  while the user has none
+ * @attached: @pasid is attached to a domain of the user
  * @cfg: the virtual config space
  * @cfg_wmask: the bits of @cfg the user may write
- * @bar_size: the size of BAR0 and BAR2
+ * @bar_size: the sizes of BAR0 and BAR2
  * @bar0: the virtual BAR0 register file, MSI-X table and PBA included
- * @intcause: INTCAUSE, set from anywhere, W1C by the user (atomic)
+ * @intcause: INTCAUSE, set from anywhere and cleared by the user writing
+ *	      ones to it
  * @vecs: the host side of vectors 1..N, see &struct idxd_vdev_vec
- * @irq_stats: how the user drove the MSI-X index (under the frontend's
- *	       lock)
- * @debugfs: the vdev's debugfs directory
- * @gone: virtual WQs whose host WQ was unbound: the vdev is halted for
- *	  good (idxd_vdev_lost()).  Changed under @lock and @map_lock, read
- *	  under either or, for idxd_vdev_lost(), without a lock.
- * @wq_enabled: virtual WQs the guest enabled (under @lock)
- * @decode: PCI_COMMAND has memory decoding and bus mastering on; the
- *	    portals take descriptors only then.  Changed under @lock and
- *	    @map_lock, read under either.
- * @map_lock: serialises the choice of what a BAR2 page maps (the portal or
- *	      @sink) with changes of @wq_enabled, @decode and @gone; nests
- *	      inside @lock and inside the mm's mmap_lock
- * @sink: the page a virtual WQ's portals map while the guest has the WQ
- *	  disabled: its descriptors go nowhere, as on the device
- * @err_lock: protects @err and @err_overflow; taken in the host's misc
- *	      interrupt thread under the DSA's dev_lock
- * @err: the first host software error of the vdev's WQs not yet in the
- *	 virtual SWERR; .valid is set while there is one
+ * @irq_stats: how the user drove the MSI-X index
+ * @v0_pending: vector 0 holds an interrupt back for want of an eventfd
+ * @map_lock: orders the choice of what a BAR2 page maps against changes
+ *	      of that choice; see "BAR2" below
+ * @gone: the virtual WQs whose host WQ was unbound.  The vdev is halted
+ *	  for good once one is set (idxd_vdev_lost()).
+ * @wq_enabled: the virtual WQs the guest enabled
+ * @decode: PCI_COMMAND has memory decoding and bus mastering on.  The
+ *	    portals take descriptors only then.
+ * @sink: the page that a virtual WQ's portals map while the guest has the
+ *	  WQ disabled: its descriptors go nowhere, as on the device
+ * @err_lock: protects @err and @err_overflow; see "Host events" below
+ * @err: the first host software error of the vdev's WQs that is not yet
+ *	 in the virtual SWERR; .valid is set while there is one
  * @err_overflow: errors were lost after @err
- * @events: IDXD_VDEV_EV_SWERR and IDXD_VDEV_EV_RESET() for @event_work,
- *	    IDXD_VDEV_V0_PENDING (atomic bit operations; see the bits'
- *	    definitions)
+ * @events: the events for @event_work, IDXD_VDEV_EV_SWERR and
+ *	    IDXD_VDEV_EV_RESET()
  * @event_work: delivers host software errors and resets to the virtual
- *		device under @lock
+ *		device, under @lock
  */
 struct idxd_vdev {
+	/* Set when the vdev is created and constant until it is freed. */
 	struct vfio_device		vdev;
 	struct vfio_pci_irq		irq;
 	struct vfio_pci_irq_backend	be;
@@ -227,8 +238,15 @@ struct idxd_vdev {
 	unsigned int			nwqs;
 	struct idxd_vdev_wq		*wqs[IDXD_VDEV_MAX_WQS];
 	ioasid_t			pasid;
+	struct dentry			*debugfs;
 
-	struct mutex			lock; /* see above */
+	/*
+	 * Emulated device (emu.c) and DMA binding (main.c).  @lock protects
+	 * the fields below, except @intcause, which is an atomic.  It nests
+	 * outside the interrupt frontend's lock, @map_lock and the parent's
+	 * cmd_lock.  User copies are done outside it.
+	 */
+	struct mutex			lock;
 	struct iommufd_device		*idev;
 	bool				attached;
 	u8				cfg[IDXD_VDEV_CFG_SIZE];
@@ -236,17 +254,39 @@ struct idxd_vdev {
 	u64				bar_size[2];
 	u8				bar0[IDXD_VDEV_BAR0_SIZE] __aligned(8);
 	atomic_t			intcause;
+
+	/*
+	 * Interrupts (irq.c).  The interrupt frontend's lock
+	 * (vfio_pci_irq_lock()) protects these, and orders vector 0's
+	 * pending interrupt against the vector getting an eventfd.
+	 */
 	struct idxd_vdev_vec		vecs[IDXD_VDEV_MAX_VECS];
 	struct idxd_vdev_irq_stats	irq_stats;
-	struct dentry			*debugfs;
+	bool				v0_pending;
+
+	/*
+	 * BAR2 (portal.c).  What a portal page maps depends on @gone,
+	 * @wq_enabled and @decode.  They are changed under both @lock and
+	 * @map_lock, so they may be read under either.  The fault handler
+	 * and mmap take only @map_lock, since the vdev's @lock is held
+	 * around iommufd calls, which take the mm's mmap_lock inside.
+	 * @map_lock therefore nests inside @lock and inside mmap_lock.
+	 * idxd_vdev_lost() reads @gone without a lock.
+	 */
+	struct mutex			map_lock;
 	unsigned long			gone;
 	unsigned long			wq_enabled;
 	bool				decode;
-
-	struct mutex			map_lock; /* see above */
 	struct page			*sink;
 
-	spinlock_t			err_lock; /* see above */
+	/*
+	 * Host events (emu.c).  The host's error handler runs in the DSA's
+	 * misc interrupt thread under the DSA's dev_lock.  It must not take
+	 * @lock, so it takes only @err_lock and passes the error to
+	 * @event_work, which takes @lock.  @events is changed with atomic
+	 * bit operations.
+	 */
+	spinlock_t			err_lock;
 	union sw_err_reg		err;
 	bool				err_overflow;
 	unsigned long			events;
@@ -254,21 +294,20 @@ struct idxd_vdev {
 };
 
 /*
- * @events of &struct idxd_vdev: a host software error for the event work;
- * vector 0 holds an interrupt back for want of an eventfd (changed under
- * the frontend's lock); the DSA was reset under virtual WQ @vwq, whose
- * vector's IMS handle the event work gets again.
+ * The bits of &idxd_vdev.events.  IDXD_VDEV_EV_SWERR is set when a host
+ * software error waits in &idxd_vdev.err.  IDXD_VDEV_EV_RESET(vwq) is set
+ * when the DSA was reset under virtual WQ @vwq: the event work gets the
+ * IMS handle of the WQ's vector again.
  */
 #define IDXD_VDEV_EV_SWERR		0
-#define IDXD_VDEV_V0_PENDING		1
-#define IDXD_VDEV_EV_RESET(vwq)		(2 + (vwq))
+#define IDXD_VDEV_EV_RESET(vwq)		(1 + (vwq))
 
 static inline struct idxd_vdev *to_idxd_vdev(struct vfio_device *vdev)
 {
 	return container_of(vdev, struct idxd_vdev, vdev);
 }
 
-/* The register file is little endian, like the device's */
+/* The register file is little endian, like the device's. */
 static inline u32 idxd_vdev_r32(struct idxd_vdev *v, unsigned int off)
 {
 	return get_unaligned_le32(&v->bar0[off]);
@@ -289,7 +328,7 @@ static inline void idxd_vdev_w64(struct idxd_vdev *v, unsigned int off, u64 val)
 	put_unaligned_le64(val, &v->bar0[off]);
 }
 
-/* A WQ of the vdev was unbound: it is halted for good */
+/* Whether a WQ of the vdev was unbound, which halts the vdev for good. */
 static inline bool idxd_vdev_lost(struct idxd_vdev *v)
 {
 	return READ_ONCE(v->gone);
@@ -306,7 +345,7 @@ static inline struct idxd_wq *idxd_vdev_host_wq(struct idxd_vdev *v,
 	return v->wqs[vwq]->wq;
 }
 
-/* emu.c: config space, BAR0 and the commands */
+/* emu.c: the config space, BAR0, the commands and the host events */
 void idxd_vdev_emu_init(struct idxd_vdev *v);
 void idxd_vdev_emu_reset(struct idxd_vdev *v);
 ssize_t idxd_vdev_cfg_rw(struct idxd_vdev *v, char __user *buf, size_t count,
@@ -314,10 +353,24 @@ ssize_t idxd_vdev_cfg_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 ssize_t idxd_vdev_bar0_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 			  loff_t pos, bool write);
 void idxd_vdev_wq_gone(struct idxd_vdev *v, unsigned int vwq);
-void idxd_vdev_swerr(struct idxd_vdev *v, union sw_err_reg *err,
-		     bool overflow);
-void idxd_vdev_zap_portals(struct idxd_vdev *v, unsigned int vwq);
 void idxd_vdev_quiesce_dma(struct idxd_vdev *v);
+void idxd_vdev_events_init(struct idxd_vdev *v);
+void idxd_vdev_events_cancel(struct idxd_vdev *v);
+void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
+		      void *data);
+void idxd_vdev_host_reset_done(struct idxd_vdev *v, unsigned int vwq);
+
+/* portal.c: BAR2, the WQs' portals */
+int idxd_vdev_portal_init(struct idxd_vdev *v);
+void idxd_vdev_portal_release(struct idxd_vdev *v);
+void idxd_vdev_portal_set_decode(struct idxd_vdev *v, bool decode);
+void idxd_vdev_portal_set_enabled(struct idxd_vdev *v, unsigned int vwq,
+				  bool enabled);
+void idxd_vdev_portal_set_gone(struct idxd_vdev *v, unsigned int vwq);
+ssize_t idxd_vdev_bar2_rw(struct idxd_vdev *v, char __user *buf, size_t count,
+			  loff_t pos, bool write);
+int idxd_vdev_bar2_caps(struct idxd_vdev *v, struct vfio_info_cap *caps);
+int idxd_vdev_mmap(struct vfio_device *vdev, struct vm_area_struct *vma);
 
 /* irq.c: vector 0 and the IMS backend of vectors 1..N */
 extern const struct vfio_pci_irq_ops idxd_vdev_irq_ops;
@@ -326,12 +379,10 @@ void idxd_vdev_irq_raise(struct idxd_vdev *v, u32 cause);
 u64 idxd_vdev_irq_pba(struct idxd_vdev *v);
 int idxd_vdev_irq_handle(struct idxd_vdev *v, unsigned int vector, u16 *handle);
 int idxd_vdev_irq_release_handle(struct idxd_vdev *v, u16 handle);
+bool idxd_vdev_irq_refresh(struct idxd_vdev *v, unsigned int vwq);
 void idxd_vdev_irq_reset(struct idxd_vdev *v);
 void idxd_vdev_irq_open(struct idxd_vdev *v);
 void idxd_vdev_irq_close(struct idxd_vdev *v);
 void idxd_vdev_irq_debugfs(struct idxd_vdev *v, struct dentry *dir);
-void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
-		      void *data);
-void idxd_vdev_event_work(struct work_struct *work);
 
 #endif /* IDXD_VDEV_H */

@@ -67,8 +67,8 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 
-#include "vfio_pci_dsa.h"
-#include "vfio_pci_util.h"
+#include "drivers/dsa/dsa.h"
+#include "vfio_util.h"
 
 #define MSIX		VFIO_PCI_MSIX_IRQ_INDEX
 #define MAX_SIZES	16

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The interrupt behaviour of vfio-pci as user space sees it: what
- * VFIO_DEVICE_GET_IRQ_INFO reports, what VFIO_DEVICE_SET_IRQS accepts and
- * rejects with which errno, loopback triggers, MSI-X vectors added and
- * removed one at a time, and real interrupts from two devices: an Intel
- * DSA (8086:0b25, MSI-X; completion interrupts of descriptors submitted
- * through its portals with MOVDIR64B) and an e1000e NIC (8086:10d3, INTx,
- * MSI and MSI-X; interrupts caused through its ICS register).
+ * The interrupt behaviour of vfio-pci as user space sees it, on any
+ * device: what VFIO_DEVICE_GET_IRQ_INFO reports, what
+ * VFIO_DEVICE_SET_IRQS accepts and rejects with which errno, loopback
+ * triggers, MSI-X vectors added and removed one at a time, and real
+ * MSI-X interrupts raised by the device's driver of lib/drivers/.  It
+ * runs on each device that has such a driver: an Intel DSA (8086:0b25,
+ * MSI-X) and an e1000e NIC (8086:10d3, INTx, MSI and MSI-X).  What only
+ * one of them can show is in vfio_pci_irq_dsa_test.c and
+ * vfio_pci_irq_e1000e_test.c.
  *
  * Only the 6.12 uAPI is used (group/container, VFIO_TYPE1v2_IOMMU), so
  * that the same expectations hold for an unmodified kernel and for ours.
@@ -20,163 +22,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/pci_regs.h>
 #include <sys/ioctl.h>
 
 #include "../kselftest_harness.h"
-#include "vfio_pci_dsa.h"
-#include "vfio_pci_util.h"
-
-#define MAX_VECTORS	64
-#define WAIT_MS		5000	/* for an interrupt that must come */
-#define SETTLE_MS	100	/* for one that must not */
-
-#define INTX		VFIO_PCI_INTX_IRQ_INDEX
-#define MSI		VFIO_PCI_MSI_IRQ_INDEX
-#define MSIX		VFIO_PCI_MSIX_IRQ_INDEX
-#define ERR		VFIO_PCI_ERR_IRQ_INDEX
-#define REQ		VFIO_PCI_REQ_IRQ_INDEX
-#define NUM_IRQS	VFIO_PCI_NUM_IRQS
+#include "vfio_pci_irq_test.h"
 
 #define TRIGGER_NONE	(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER)
 #define TRIGGER_BOOL	(VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_TRIGGER)
 #define TRIGGER_EVENTFD	(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER)
 #define SET_IRQS_MINSZ	(offsetof(struct vfio_irq_set, count) + sizeof(__u32))
 #define IRQ_INFO_MINSZ	(offsetof(struct vfio_irq_info, count) + sizeof(__u32))
-
-static const char * const index_name[NUM_IRQS] = { "INTx", "MSI", "MSI-X", "ERR", "REQ" };
-
-/* e1000e (82574L): BAR0 interrupt registers */
-#define E1000_ICR		0xc0	/* cause; read clears it unless MSI-X */
-#define E1000_ICS		0xc8	/* write: set causes */
-#define E1000_IMS		0xd0	/* write: unmask causes */
-#define E1000_IMC		0xd8	/* write: mask causes */
-#define E1000_IVAR		0xe4	/* MSI-X vector of each queue cause */
-#define  E1000_IVAR_VALID	0x8
-#define E1000_CAUSE_SRPD	0x00010000
-#define E1000_CAUSE_RXQ0	0x00100000	/* IVAR bits 3:0 route it */
-
-struct testdev;
-
-/* What a device model is, and how to make it interrupt for real. */
-struct model {
-	const char *name;
-	unsigned int vendor, device;
-	/* Interrupt types it has; config space must agree. */
-	bool intx, msi, msix;
-	/* On vfio-pci's denylist (DSA: portals and ENQCMD). */
-	bool denylisted;
-	int (*prepare)(struct testdev *t);
-	/* Raise MSI-X vector @v, or MSI/INTx for @v < 0. */
-	int (*fire)(struct testdev *t, int v);
-};
-
-struct testdev {
-	const struct model *model;
-	struct vfio_pci_dev dev;
-	__u8 cfg[PCI_CFG_SIZE];
-	unsigned int msi_cap, msix_cap;
-	bool pcie;
-	__u32 count[NUM_IRQS];		/* expected, from config space */
-	int efd[MAX_VECTORS];
-	int nefd;
-	bool prepared;
-	/* DSA */
-	struct dsa dsa;
-	__u16 handle[MAX_VECTORS];
-};
-
-/* DSA */
-
-/*
- * WQ 0 of at most 32 descriptors (vfio_pci_dsa.c) and an interrupt handle
- * for each MSI-X vector.
- */
-static int dsa_prepare(struct testdev *t)
-{
-	unsigned int v;
-	int err;
-
-	err = dsa_init(&t->dsa, &t->dev, 32);
-	for (v = 0; !err && v < t->count[MSIX]; v++)
-		err = dsa_int_handle(&t->dsa, v, &t->handle[v]);
-	return err;
-}
-
-/* Submit a NOOP to WQ 0; with @rci, its completion interrupts vector @v. */
-static void noop(struct testdev *t, bool rci, unsigned int v)
-{
-	dsa_noop(&t->dsa, rci ? DSA_DESC_FLAG_RCI : 0, rci ? t->handle[v] : 0, 0);
-}
-
-static int dsa_fire(struct testdev *t, int v)
-{
-	if (v < 0 || (unsigned int)v >= t->count[MSIX])
-		return -EINVAL;
-	noop(t, true, v);
-	return 0;
-}
-
-/* e1000e */
-
-static void e1000e_write(struct testdev *t, __u64 reg, __u32 val)
-{
-	vfio_pci_write32(&t->dev, 0, reg, val);
-}
-
-static __u32 e1000e_read(struct testdev *t, __u64 reg)
-{
-	return vfio_pci_read32(&t->dev, 0, reg);
-}
-
-static int e1000e_prepare(struct testdev *t)
-{
-	int err = vfio_pci_enable_command(&t->dev, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-
-	if (err)
-		return err;
-	e1000e_write(t, E1000_IMC, ~0U);
-	e1000e_write(t, E1000_ICR, ~0U);
-	e1000e_write(t, E1000_IVAR, 0);
-	return 0;
-}
-
-/*
- * An RXQ0 cause, routed by IVAR to MSI-X vector @v (ignored for MSI), then
- * cleared (write 1 to clear) so that the next one is a new interrupt.
- */
-static int e1000e_fire(struct testdev *t, int v)
-{
-	if (v >= 0)
-		e1000e_write(t, E1000_IVAR, E1000_IVAR_VALID | v);
-	e1000e_write(t, E1000_IMS, E1000_CAUSE_RXQ0);
-	e1000e_write(t, E1000_ICS, E1000_CAUSE_RXQ0);
-	e1000e_write(t, E1000_ICR, E1000_CAUSE_RXQ0);
-	return 0;
-}
-
-static const struct model dsa_model = {
-	.name = "intel-dsa",
-	.vendor = DSA_VENDOR,
-	.device = DSA_DEVICE,
-	.msix = true,
-	.denylisted = true,
-	.prepare = dsa_prepare,
-	.fire = dsa_fire,
-};
-
-static const struct model e1000e_model = {
-	.name = "e1000e",
-	.vendor = 0x8086,
-	.device = 0x10d3,
-	.intx = true,
-	.msi = true,
-	.msix = true,
-	.prepare = e1000e_prepare,
-	.fire = e1000e_fire,
-};
-
-/* Common fixture code */
 
 /* Every I/O APIC line and PCI MSI in /proc/interrupts goes through IR. */
 static bool host_remaps_interrupts(void)
@@ -186,176 +41,6 @@ static bool host_remaps_interrupts(void)
 	int msi = proc_interrupts_count("PCI-MSI", &msi_remapped);
 
 	return ioapic + msi > 0 && ioapic_remapped && msi_remapped;
-}
-
-static void testdev_setup(struct __test_metadata *_metadata, struct testdev *t,
-			  const struct model *m)
-{
-	char bdf[32];
-	__u16 flags;
-	int i, err;
-
-	memset(t, 0, sizeof(*t));
-	t->model = m;
-	t->dev.fd = -1;
-	t->dev.group = -1;
-	t->dev.container = -1;
-
-	if (pci_find_device(m->vendor, m->device, bdf, sizeof(bdf)))
-		SKIP(return, "no %s (%04x:%04x) device", m->name, m->vendor, m->device);
-	ASSERT_EQ(0, pci_phys_config(bdf, t->cfg, sizeof(t->cfg)));
-
-	/* What vfio-pci must report, derived from config space. */
-	t->count[INTX] = t->cfg[PCI_INTERRUPT_PIN] ? 1 : 0;
-	t->msi_cap = pci_find_cap(t->cfg, PCI_CAP_ID_MSI);
-	if (t->msi_cap) {
-		memcpy(&flags, t->cfg + t->msi_cap + PCI_MSI_FLAGS, sizeof(flags));
-		t->count[MSI] = 1U << ((flags & PCI_MSI_FLAGS_QMASK) >> 1);
-	}
-	t->msix_cap = pci_find_cap(t->cfg, PCI_CAP_ID_MSIX);
-	if (t->msix_cap) {
-		memcpy(&flags, t->cfg + t->msix_cap + PCI_MSIX_FLAGS, sizeof(flags));
-		t->count[MSIX] = (flags & PCI_MSIX_FLAGS_QSIZE) + 1;
-	}
-	t->pcie = pci_find_cap(t->cfg, PCI_CAP_ID_EXP);
-	t->count[ERR] = t->pcie ? 1 : 0;
-	t->count[REQ] = 1;
-
-	/* The device must be the one the tests are written for. */
-	ASSERT_EQ(m->intx, t->count[INTX] > 0);
-	ASSERT_EQ(m->msi, t->count[MSI] > 0);
-	ASSERT_EQ(m->msix, t->count[MSIX] > 1);
-	ASSERT_LE(t->count[MSIX], MAX_VECTORS);
-
-	t->nefd = MAX_VECTORS;
-	for (i = 0; i < t->nefd; i++) {
-		t->efd[i] = efd_new();
-		ASSERT_LE(0, t->efd[i]);
-	}
-
-	err = vfio_pci_open(&t->dev, bdf, m->denylisted);
-	ASSERT_EQ(0, err) {
-		TH_LOG("%s %s: cannot open through vfio-pci: %s", m->name, bdf, strerror(-err));
-	}
-}
-
-static void testdev_teardown(struct testdev *t)
-{
-	int i;
-
-	vfio_pci_close(&t->dev);
-	for (i = 0; i < t->nefd; i++)
-		close(t->efd[i]);
-}
-
-static int testdev_prepare(struct testdev *t)
-{
-	int err = 0;
-
-	if (!t->prepared)
-		err = t->model->prepare(t);
-	t->prepared = !err;
-	return err;
-}
-
-/* The /proc/interrupts action name vfio-pci gives a vector. */
-static const char *irq_name(struct testdev *t, unsigned int index, unsigned int v)
-{
-	static char name[96];
-
-	if (index == INTX)
-		snprintf(name, sizeof(name), "vfio-intx(%s)", t->dev.bdf);
-	else
-		snprintf(name, sizeof(name), "vfio-msi%s[%u](%s)", index == MSIX ? "x" : "", v,
-			 t->dev.bdf);
-	return name;
-}
-
-/* Is MSI or MSI-X enabled in the device itself? */
-static bool phys_enabled(struct testdev *t, unsigned int index)
-{
-	__u8 cfg[PCI_CFG_SIZE];
-	__u16 flags;
-
-	if (pci_phys_config(t->dev.bdf, cfg, sizeof(cfg)))
-		return false;
-	if (index == MSI) {
-		memcpy(&flags, cfg + t->msi_cap + PCI_MSI_FLAGS, sizeof(flags));
-		return flags & PCI_MSI_FLAGS_ENABLE;
-	}
-	memcpy(&flags, cfg + t->msix_cap + PCI_MSIX_FLAGS, sizeof(flags));
-	return flags & PCI_MSIX_FLAGS_ENABLE;
-}
-
-/*
- * The vectors of @index with a handler: @present[v] says which must have
- * one, named as vfio-pci names it and remapped.
- */
-static void check_handlers(struct __test_metadata *_metadata, struct testdev *t,
-			   unsigned int index, const bool *present)
-{
-	unsigned int v, n = index == INTX ? 1 : t->count[index];
-	bool remapped;
-
-	for (v = 0; v < n; v++) {
-		int lines = proc_interrupts_count(irq_name(t, index, v), &remapped);
-
-		EXPECT_EQ(present[v] ? 1 : 0, lines) {
-			TH_LOG("%s: /proc/interrupts lines for %s", t->model->name,
-			       irq_name(t, index, v));
-		}
-		if (lines > 0)
-			EXPECT_TRUE(remapped) {
-				TH_LOG("%s is not remapped", irq_name(t, index, v));
-			}
-	}
-}
-
-static void check_all_handlers(struct __test_metadata *_metadata, struct testdev *t,
-			       unsigned int index, bool present)
-{
-	bool p[MAX_VECTORS];
-
-	memset(p, present, sizeof(p));
-	check_handlers(_metadata, t, index, p);
-}
-
-/*
- * The end of one round of interrupts: eventfd @fds[i] must have been
- * signalled exactly @want[i] times, and no more after a while.
- */
-static void check_round(struct __test_metadata *_metadata, const char *what,
-			const int *fds, const __u64 *want, unsigned int n)
-{
-	__u64 got[MAX_VECTORS];
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		got[i] = want[i] ? efd_wait(fds[i], want[i], WAIT_MS) : 0;
-	sleep_ms(SETTLE_MS);
-	for (i = 0; i < n; i++) {
-		got[i] += efd_take(fds[i]);
-		EXPECT_EQ(want[i], got[i]) {
-			TH_LOG("%s: eventfd %u signalled %llu times, expected %llu", what, i,
-			       (unsigned long long)got[i], (unsigned long long)want[i]);
-		}
-	}
-}
-
-/* Only eventfd @v (of @n) signalled, @times times. */
-static void check_only(struct __test_metadata *_metadata, const char *what, const int *fds,
-		       unsigned int n, int v, __u64 times)
-{
-	__u64 want[MAX_VECTORS] = { 0 };
-
-	if (v >= 0)
-		want[v] = times;
-	check_round(_metadata, what, fds, want, n);
-}
-
-static int enable_all(struct testdev *t, unsigned int index)
-{
-	return vfio_set_eventfds(&t->dev, index, 0, t->count[index], t->efd);
 }
 
 /* Real interrupts on each of the @n vectors in @on, one at a time. */
@@ -368,7 +53,7 @@ static void fire_each(struct __test_metadata *_metadata, struct testdev *t, cons
 	for (v = 0; v < n; v++) {
 		if (!on[v])
 			continue;
-		ASSERT_EQ(0, t->model->fire(t, v));
+		ASSERT_EQ(0, vfio_pci_driver_fire(&t->drv, v));
 		/* One at a time: two MSIs in flight may merge in the APIC. */
 		EXPECT_EQ(1, efd_wait(fds[v], 1, WAIT_MS)) {
 			TH_LOG("%s: no interrupt on vector %u", what, v);
@@ -400,20 +85,20 @@ FIXTURE(vfio_pci) {
 };
 
 FIXTURE_VARIANT(vfio_pci) {
-	const struct model *model;
+	const struct vfio_pci_driver_ops *ops;
 };
 
 FIXTURE_VARIANT_ADD(vfio_pci, dsa) {
-	.model = &dsa_model,
+	.ops = &dsa_driver_ops,
 };
 
 FIXTURE_VARIANT_ADD(vfio_pci, e1000e) {
-	.model = &e1000e_model,
+	.ops = &e1000e_driver_ops,
 };
 
 FIXTURE_SETUP(vfio_pci)
 {
-	testdev_setup(_metadata, &self->t, variant->model);
+	testdev_setup(_metadata, &self->t, variant->ops);
 }
 
 FIXTURE_TEARDOWN(vfio_pci)
@@ -456,14 +141,14 @@ TEST_F(vfio_pci, irq_info)
 				continue;
 			}
 			ASSERT_EQ(0, ret) {
-				TH_LOG("%s: GET_IRQ_INFO %s", t->model->name, index_name[i]);
+				TH_LOG("%s: GET_IRQ_INFO %s", t->ops->name, index_name[i]);
 			}
 			EXPECT_EQ(i, info.index);
 			EXPECT_EQ(t->count[i], info.count) {
-				TH_LOG("%s: %s count", t->model->name, index_name[i]);
+				TH_LOG("%s: %s count", t->ops->name, index_name[i]);
 			}
 			EXPECT_EQ(flags[i], info.flags) {
-				TH_LOG("%s: %s flags", t->model->name, index_name[i]);
+				TH_LOG("%s: %s flags", t->ops->name, index_name[i]);
 			}
 		}
 		if (!pass)
@@ -501,13 +186,13 @@ TEST_F(vfio_pci, set_irqs_bad_index)
 			continue;
 		empty++;
 		EXPECT_EQ(-EINVAL, vfio_set_eventfd(&t->dev, i, 0, t->efd[0])) {
-			TH_LOG("%s: %s has no vector", t->model->name, index_name[i]);
+			TH_LOG("%s: %s has no vector", t->ops->name, index_name[i]);
 		}
 		EXPECT_EQ(-EINVAL, vfio_trigger(&t->dev, i, 0, 1));
 		EXPECT_EQ(-EINVAL, vfio_disable_index(&t->dev, i));
 	}
 	/* The DSA has neither INTx nor MSI; the e1000e has every index. */
-	EXPECT_EQ(empty, !t->model->intx + !t->model->msi + !t->pcie);
+	EXPECT_EQ(empty, !t->ops->intx + !t->ops->msi + !t->pcie);
 }
 
 /*
@@ -551,7 +236,7 @@ TEST_F(vfio_pci, set_irqs_bad_flags)
 		for (i = 0; i < ARRAY_SIZE(cases); i++) {
 			EXPECT_EQ(cases[i].err, vfio_set_irqs(&t->dev, cases[i].flags, index, 0, 1,
 							      data, sizeof(data))) {
-				TH_LOG("%s: %s flags %#x", t->model->name, index_name[index],
+				TH_LOG("%s: %s flags %#x", t->ops->name, index_name[index],
 				       cases[i].flags);
 			}
 		}
@@ -627,10 +312,10 @@ TEST_F(vfio_pci, set_irqs_bad_range)
 		if (!n)
 			continue;
 		EXPECT_EQ(-EINVAL, vfio_set_eventfds(&t->dev, index, n, 1, fds)) {
-			TH_LOG("%s: %s start %u", t->model->name, index_name[index], n);
+			TH_LOG("%s: %s start %u", t->ops->name, index_name[index], n);
 		}
 		EXPECT_EQ(-EINVAL, vfio_set_eventfds(&t->dev, index, 0, n + 1, fds)) {
-			TH_LOG("%s: %s count %u", t->model->name, index_name[index], n + 1);
+			TH_LOG("%s: %s count %u", t->ops->name, index_name[index], n + 1);
 		}
 		EXPECT_EQ(-EINVAL, vfio_set_eventfds(&t->dev, index, n - 1, 2, fds));
 		EXPECT_EQ(-EINVAL, vfio_trigger(&t->dev, index, 1, ~0U));
@@ -725,7 +410,7 @@ TEST_F(vfio_pci, mask_unmask_unsupported)
 									 actions[a] | data[d],
 									 indexes[i], 0, 1, &arg,
 									 sizeof(arg))) {
-						TH_LOG("%s: %s action %#x data %#x", t->model->name,
+						TH_LOG("%s: %s action %#x data %#x", t->ops->name,
 						       index_name[indexes[i]], actions[a], data[d]);
 					}
 		}
@@ -763,11 +448,11 @@ TEST_F(vfio_pci, disable_index)
 		if (!t->count[index])
 			continue;
 		EXPECT_EQ(-EINVAL, vfio_disable_index(&t->dev, index)) {
-			TH_LOG("%s: disabling %s before enabling", t->model->name,
+			TH_LOG("%s: disabling %s before enabling", t->ops->name,
 			       index_name[index]);
 		}
 		ASSERT_EQ(0, enable_all(t, index)) {
-			TH_LOG("%s: enabling %s", t->model->name, index_name[index]);
+			TH_LOG("%s: enabling %s", t->ops->name, index_name[index]);
 		}
 		check_all_handlers(_metadata, t, index, true);
 		if (index != INTX)
@@ -997,373 +682,6 @@ TEST_F(vfio_pci, err_req)
 		EXPECT_EQ(-EINVAL, vfio_trigger_bool(&t->dev, index, 0, 0, &yes));
 		EXPECT_EQ(-EINVAL, vfio_trigger(&t->dev, index, 1, 1));
 		check_only(_metadata, name, t->efd, 2, -1, 0);
-	}
-}
-
-/* The DSA: completion interrupts of descriptors, and the misc vector. */
-FIXTURE(dsa) {
-	struct testdev t;
-};
-
-FIXTURE_SETUP(dsa)
-{
-	testdev_setup(_metadata, &self->t, &dsa_model);
-}
-
-FIXTURE_TEARDOWN(dsa)
-{
-	testdev_teardown(&self->t);
-}
-
-/*
- * The interrupt of a NOOP with RCI arrives on the eventfd of the vector
- * its handle names and nowhere else; a NOOP without RCI raises none; a
- * command with int_req raises vector 0, the misc vector, only.
- */
-TEST_F_TIMEOUT(dsa, completion_interrupts, 120)
-{
-	struct testdev *t = &self->t;
-	unsigned int n = t->count[MSIX], v;
-	__u32 cause;
-
-	ASSERT_EQ(0, testdev_prepare(t));
-	ASSERT_EQ(0, enable_all(t, MSIX));
-
-	for (v = 0; v < n; v++) {
-		noop(t, true, v);
-		check_only(_metadata, "NOOP with RCI", t->efd, n, v, 1);
-	}
-
-	/* In order: when the last one interrupts, the others are done. */
-	noop(t, false, 1);
-	noop(t, false, 2);
-	noop(t, true, 1);
-	check_only(_metadata, "NOOPs without RCI", t->efd, n, 1, 1);
-
-	EXPECT_EQ(0, dsa_cmd(&t->dsa, DSA_CMD_DRAIN_ALL, 0, true, NULL));
-	check_only(_metadata, "command with int_req", t->efd, n, 0, 1);
-	cause = vfio_pci_read32(&t->dev, 0, DSA_INTCAUSE);
-	EXPECT_EQ(DSA_INTC_CMD, cause);
-	dsa_write32(&t->dsa, DSA_INTCAUSE, cause);
-	EXPECT_EQ(0, vfio_pci_read32(&t->dev, 0, DSA_INTCAUSE));
-
-	EXPECT_EQ(0, vfio_disable_index(&t->dev, MSIX));
-}
-
-/*
- * vfio-pci refuses the DSA unless loaded with disable_denylist=1: probe
- * fails with EINVAL and the device stays without a driver.
- */
-static int write_str(const char *path, const char *str)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, str, strlen(str)) != (ssize_t)strlen(str))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-/* The name of @bdf's driver, "" if none. */
-static void driver_of(const char *bdf, char *name, size_t len)
-{
-	char path[128], target[256], *base;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
-	n = readlink(path, target, sizeof(target) - 1);
-	target[n < 0 ? 0 : n] = '\0';
-	base = strrchr(target, '/');
-	snprintf(name, len, "%s", base ? base + 1 : target);
-}
-
-TEST(dsa_denylisted)
-{
-	char bdf[32], before[256], after[256];
-	struct vfio_pci_dev dev;
-
-	if (pci_find_device(dsa_model.vendor, dsa_model.device, bdf, sizeof(bdf)))
-		SKIP(return, "no %s device", dsa_model.name);
-	ASSERT_EQ(0, vfio_pci_driver_load(false, true));
-	driver_of(bdf, before, sizeof(before));
-	EXPECT_EQ(-EINVAL, vfio_pci_open(&dev, bdf, false));
-	driver_of(bdf, after, sizeof(after));
-	EXPECT_STREQ(before, after);
-	/* Allowed again for the tests that follow. */
-	ASSERT_EQ(0, vfio_pci_driver_load(true, true));
-}
-
-/*
- * The fixtures give a device back to the driver it had: the DSA, bound to
- * idxd, goes to vfio-pci and back to idxd.  It is left without a driver,
- * as the other tests expect to find it.
- */
-TEST(dsa_driver_restored)
-{
-	char bdf[32], drv[256], path[128];
-	struct vfio_irq_info info;
-	struct vfio_pci_dev dev;
-
-	if (pci_find_device(dsa_model.vendor, dsa_model.device, bdf, sizeof(bdf)))
-		SKIP(return, "no %s device", dsa_model.name);
-	driver_of(bdf, drv, sizeof(drv));
-	ASSERT_STREQ("", drv);
-	ASSERT_EQ(0, system("modprobe -q idxd"));
-	driver_of(bdf, drv, sizeof(drv));
-	if (!drv[0]) {
-		/* idxd was loaded already: probe it now. */
-		snprintf(path, sizeof(path), "/sys/bus/pci/drivers/idxd/bind");
-		ASSERT_EQ(0, write_str(path, bdf));
-		driver_of(bdf, drv, sizeof(drv));
-	}
-	ASSERT_STREQ("idxd", drv);
-
-	ASSERT_EQ(0, vfio_pci_open(&dev, bdf, true));
-	driver_of(bdf, drv, sizeof(drv));
-	EXPECT_STREQ("vfio-pci", drv);
-	EXPECT_EQ(0, vfio_irq_info(&dev, MSIX, &info));
-	vfio_pci_close(&dev);
-	driver_of(bdf, drv, sizeof(drv));
-	EXPECT_STREQ("idxd", drv);
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/idxd/unbind");
-	EXPECT_EQ(0, write_str(path, bdf));
-	driver_of(bdf, drv, sizeof(drv));
-	EXPECT_STREQ("", drv);
-}
-
-/* The e1000e: INTx, its masking, MSI, and the exclusive interrupt types. */
-FIXTURE(e1000e) {
-	struct testdev t;
-};
-
-FIXTURE_SETUP(e1000e)
-{
-	int err;
-
-	testdev_setup(_metadata, &self->t, &e1000e_model);
-	if (_metadata->exit_code)
-		return;
-	/* Teardown only runs after a complete setup: undo it here. */
-	err = testdev_prepare(&self->t);
-	if (err)
-		testdev_teardown(&self->t);
-	ASSERT_EQ(0, err);
-}
-
-FIXTURE_TEARDOWN(e1000e)
-{
-	testdev_teardown(&self->t);
-}
-
-static int intx_mask(struct testdev *t, __u32 data, const void *arg, size_t len)
-{
-	return vfio_set_irqs(&t->dev, data | VFIO_IRQ_SET_ACTION_MASK, INTX, 0, 1, arg, len);
-}
-
-static int intx_unmask(struct testdev *t)
-{
-	return vfio_set_irqs(&t->dev, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
-			     INTX, 0, 1, NULL, 0);
-}
-
-/* Assert the INTx line with a cause; reading ICR deasserts it. */
-static void intx_assert(struct testdev *t)
-{
-	e1000e_write(t, E1000_IMS, E1000_CAUSE_SRPD);
-	e1000e_write(t, E1000_ICS, E1000_CAUSE_SRPD);
-}
-
-static void intx_clear(struct testdev *t)
-{
-	e1000e_read(t, E1000_ICR);
-}
-
-/*
- * INTx is automasked: one interrupt signals once and masks the line until
- * UNMASK; an UNMASK while the line is still asserted signals again at
- * once; disabled, nothing signals and UNMASK is EINVAL.
- */
-TEST_F_TIMEOUT(e1000e, intx_automask, 120)
-{
-	struct testdev *t = &self->t;
-	int *efd = t->efd;
-
-	ASSERT_EQ(0, vfio_set_eventfd(&t->dev, INTX, 0, efd[0]));
-	check_all_handlers(_metadata, t, INTX, true);
-
-	intx_assert(t);
-	check_only(_metadata, "INTx", efd, 2, 0, 1);
-	/* Deasserted and asserted again: masked, no signal. */
-	intx_clear(t);
-	intx_assert(t);
-	check_only(_metadata, "INTx while automasked", efd, 2, -1, 0);
-	/* Still asserted at UNMASK: signalled (and masked) again. */
-	EXPECT_EQ(0, intx_unmask(t));
-	check_only(_metadata, "UNMASK while asserted", efd, 2, 0, 1);
-	/* Deasserted at UNMASK: nothing, then the next one comes. */
-	intx_clear(t);
-	EXPECT_EQ(0, intx_unmask(t));
-	check_only(_metadata, "UNMASK while deasserted", efd, 2, -1, 0);
-	intx_assert(t);
-	check_only(_metadata, "INTx after UNMASK", efd, 2, 0, 1);
-	intx_clear(t);
-	EXPECT_EQ(0, intx_unmask(t));
-
-	/* A new eventfd takes over. */
-	ASSERT_EQ(0, vfio_set_eventfd(&t->dev, INTX, 0, efd[1]));
-	intx_assert(t);
-	check_only(_metadata, "INTx, swapped eventfd", efd, 2, 1, 1);
-	intx_clear(t);
-
-	EXPECT_EQ(0, vfio_disable_index(&t->dev, INTX));
-	check_all_handlers(_metadata, t, INTX, false);
-	intx_assert(t);
-	check_only(_metadata, "INTx disabled", efd, 2, -1, 0);
-	intx_clear(t);
-	EXPECT_EQ(-EINVAL, intx_unmask(t));
-}
-
-/*
- * ACTION_MASK: DATA_NONE and a true DATA_BOOL mask the line (an interrupt
- * meanwhile is signalled at UNMASK), a false one does not; masking with
- * an eventfd is not implemented (ENOTTY); start or count other than 0
- * and 1: EINVAL.
- */
-TEST_F_TIMEOUT(e1000e, intx_mask, 120)
-{
-	struct testdev *t = &self->t;
-	__u8 yes = 1, no = 0;
-	int *efd = t->efd;
-
-	ASSERT_EQ(0, vfio_set_eventfd(&t->dev, INTX, 0, efd[0]));
-
-	EXPECT_EQ(0, intx_mask(t, VFIO_IRQ_SET_DATA_NONE, NULL, 0));
-	intx_assert(t);
-	check_only(_metadata, "INTx masked", efd, 1, -1, 0);
-	EXPECT_EQ(0, intx_unmask(t));
-	check_only(_metadata, "UNMASK of a pending INTx", efd, 1, 0, 1);
-	intx_clear(t);
-	EXPECT_EQ(0, intx_unmask(t));
-	check_only(_metadata, "UNMASK, nothing pending", efd, 1, -1, 0);
-
-	EXPECT_EQ(0, intx_mask(t, VFIO_IRQ_SET_DATA_BOOL, &no, 1));
-	intx_assert(t);
-	check_only(_metadata, "INTx after a false MASK", efd, 1, 0, 1);
-	intx_clear(t);
-	EXPECT_EQ(0, intx_unmask(t));
-
-	/* Masked twice, unmasked once. */
-	EXPECT_EQ(0, intx_mask(t, VFIO_IRQ_SET_DATA_BOOL, &yes, 1));
-	EXPECT_EQ(0, intx_mask(t, VFIO_IRQ_SET_DATA_NONE, NULL, 0));
-	intx_assert(t);
-	check_only(_metadata, "INTx masked by DATA_BOOL", efd, 1, -1, 0);
-	intx_clear(t);
-	EXPECT_EQ(0, intx_unmask(t));
-	check_only(_metadata, "UNMASK after the cause went", efd, 1, -1, 0);
-	intx_assert(t);
-	check_only(_metadata, "INTx after UNMASK", efd, 1, 0, 1);
-	intx_clear(t);
-	EXPECT_EQ(0, intx_unmask(t));
-
-	EXPECT_EQ(-ENOTTY, intx_mask(t, VFIO_IRQ_SET_DATA_EVENTFD, &efd[1], sizeof(int)));
-	EXPECT_EQ(-EINVAL, vfio_set_irqs(&t->dev, VFIO_IRQ_SET_DATA_NONE |
-					 VFIO_IRQ_SET_ACTION_MASK, INTX, 1, 1, NULL, 0));
-	EXPECT_EQ(-EINVAL, vfio_set_irqs(&t->dev, VFIO_IRQ_SET_DATA_NONE |
-					 VFIO_IRQ_SET_ACTION_MASK, INTX, 0, 0, NULL, 0));
-	EXPECT_EQ(-EINVAL, vfio_set_irqs(&t->dev, VFIO_IRQ_SET_DATA_NONE |
-					 VFIO_IRQ_SET_ACTION_UNMASK, INTX, 0, 2, NULL, 0));
-	EXPECT_EQ(0, vfio_disable_index(&t->dev, INTX));
-}
-
-/*
- * UNMASK by eventfd (QEMU's resampling irqfd): a write to it unmasks the
- * line; once removed (-1), writes do nothing.
- */
-TEST_F_TIMEOUT(e1000e, intx_unmask_eventfd, 120)
-{
-	struct testdev *t = &self->t;
-	int *efd = t->efd, off = -1;
-	__u64 one = 1;
-
-	ASSERT_EQ(0, vfio_set_eventfd(&t->dev, INTX, 0, efd[0]));
-	ASSERT_EQ(0, vfio_set_irqs(&t->dev, VFIO_IRQ_SET_DATA_EVENTFD |
-				   VFIO_IRQ_SET_ACTION_UNMASK, INTX, 0, 1, &efd[1],
-				   sizeof(int)));
-
-	intx_assert(t);
-	check_only(_metadata, "INTx", efd, 1, 0, 1);
-	intx_clear(t);
-	ASSERT_EQ((ssize_t)sizeof(one), write(efd[1], &one, sizeof(one)));
-	sleep_ms(SETTLE_MS);
-	intx_assert(t);
-	check_only(_metadata, "INTx after the unmask eventfd", efd, 1, 0, 1);
-	intx_clear(t);
-
-	ASSERT_EQ(0, vfio_set_irqs(&t->dev, VFIO_IRQ_SET_DATA_EVENTFD |
-				   VFIO_IRQ_SET_ACTION_UNMASK, INTX, 0, 1, &off, sizeof(off)));
-	ASSERT_EQ((ssize_t)sizeof(one), write(efd[1], &one, sizeof(one)));
-	sleep_ms(SETTLE_MS);
-	intx_assert(t);
-	check_only(_metadata, "INTx after a removed unmask eventfd", efd, 1, -1, 0);
-	EXPECT_EQ(0, intx_unmask(t));
-	check_only(_metadata, "UNMASK", efd, 1, 0, 1);
-	intx_clear(t);
-	EXPECT_EQ(0, vfio_disable_index(&t->dev, INTX));
-}
-
-/* Real MSI interrupts, one at a time. */
-TEST_F_TIMEOUT(e1000e, msi_real, 120)
-{
-	struct testdev *t = &self->t;
-	int i;
-
-	ASSERT_EQ(0, enable_all(t, MSI));
-	EXPECT_TRUE(phys_enabled(t, MSI));
-	check_all_handlers(_metadata, t, MSI, true);
-	for (i = 0; i < 3; i++) {
-		ASSERT_EQ(0, e1000e_fire(t, -1));
-		check_only(_metadata, "MSI", t->efd, 1, 0, 1);
-	}
-	EXPECT_EQ(0, vfio_disable_index(&t->dev, MSI));
-	EXPECT_FALSE(phys_enabled(t, MSI));
-	ASSERT_EQ(0, e1000e_fire(t, -1));
-	check_only(_metadata, "MSI disabled", t->efd, 1, -1, 0);
-}
-
-/*
- * One interrupt type at a time: with INTx, MSI or MSI-X enabled, enabling
- * or triggering another is EINVAL and leaves the enabled one working;
- * once it is disabled, the other can be enabled.
- */
-TEST_F_TIMEOUT(e1000e, irq_type_exclusive, 120)
-{
-	static const unsigned int types[] = { INTX, MSI, MSIX };
-	struct testdev *t = &self->t;
-	unsigned int a, b;
-
-	for (a = 0; a < 3; a++) {
-		for (b = 0; b < 3; b++) {
-			if (a == b)
-				continue;
-			ASSERT_EQ(0, vfio_set_eventfd(&t->dev, types[a], 0, t->efd[0]));
-			EXPECT_EQ(-EINVAL, vfio_set_eventfd(&t->dev, types[b], 0, t->efd[1])) {
-				TH_LOG("%s while %s is enabled", index_name[types[b]],
-				       index_name[types[a]]);
-			}
-			EXPECT_EQ(-EINVAL, vfio_trigger(&t->dev, types[b], 0, 1));
-			EXPECT_EQ(-EINVAL, vfio_disable_index(&t->dev, types[b]));
-			if (types[b] == INTX)
-				EXPECT_EQ(-EINVAL, intx_unmask(t));
-			EXPECT_EQ(0, vfio_trigger(&t->dev, types[a], 0, 1));
-			check_only(_metadata, index_name[types[a]], t->efd, 2, 0, 1);
-			EXPECT_EQ(0, vfio_disable_index(&t->dev, types[a]));
-
-			ASSERT_EQ(0, vfio_set_eventfd(&t->dev, types[b], 0, t->efd[1]));
-			EXPECT_EQ(0, vfio_disable_index(&t->dev, types[b]));
-		}
 	}
 }
 

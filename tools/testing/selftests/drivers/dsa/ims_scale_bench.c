@@ -33,8 +33,8 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 
-#include "../common/drv_util.h"
-#include "dsa_sysfs.h"
+#include "vfio_util.h"
+#include "drivers/dsa/dsa_sysfs.h"
 #include "ims_util.h"
 
 #define MAX_SIZES	16

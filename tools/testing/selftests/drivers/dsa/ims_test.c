@@ -30,7 +30,7 @@
 #include <sys/stat.h>
 
 #include "../../kselftest_harness.h"
-#include "dsa_sysfs.h"
+#include "drivers/dsa/dsa_sysfs.h"
 #include "idxd_ims_test.h"
 #include "ims_util.h"
 

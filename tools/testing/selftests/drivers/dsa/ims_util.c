@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 
-#include "dsa_sysfs.h"
+#include "drivers/dsa/dsa_sysfs.h"
 #include "ims_util.h"
 
 uint64_t now_ms(void)

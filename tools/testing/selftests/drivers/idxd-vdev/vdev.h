@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#include "../dsa/dsa_sysfs.h"
+#include "drivers/dsa/dsa_sysfs.h"
 
 #define VDEV_DRIVER		"idxd_vdev"
 #define VDEV_UNSAFE_PARAM	"/sys/module/" VDEV_DRIVER "/parameters/allow_unsafe_submission"

@@ -240,9 +240,9 @@ TEST_F(dma, memmove_through_ioas)
 	EXPECT_TRUE(filled(m->dst, XFER, 0x5a));
 	EXPECT_TRUE(filled(m->src, XFER, 0x5a));
 	EXPECT_TRUE(filled(m->guard, PAGE, 0xc3));
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[0], 0));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[0], 1, 0));
 	EXPECT_EQ(0, reg_read64(v, REG_SWERR));
 
 	/* A second one, to the same place, with other data */
@@ -251,7 +251,7 @@ TEST_F(dma, memmove_through_ioas)
 	submit_memmove(v, COMP_IOVA, SRC_IOVA, DST_IOVA, XFER, handle);
 	EXPECT_EQ(STATUS_SUCCESS, outcome(v, m->comp, FIRE_MS));
 	EXPECT_TRUE(filled(m->dst, XFER, 0x17));
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
 }
 
 /*
@@ -276,7 +276,7 @@ TEST_F(dma, unmapped_destination_fails)
 	submit_memmove(v, COMP_IOVA, SRC_IOVA, DST_IOVA, XFER, handle);
 	ASSERT_EQ(STATUS_SUCCESS, outcome(v, m->comp, FIRE_MS));
 	ASSERT_TRUE(filled(m->dst, XFER, 0x21));
-	ASSERT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	ASSERT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
 
 	/* Into the guard page's IOVA, right after the destination's */
 	memset(m->comp, 0, 32);
@@ -543,8 +543,8 @@ TEST_F(dma, group_with_iommufd_container)
 	EXPECT_EQ(STATUS_SUCCESS, outcome(v, m->comp, FIRE_MS));
 	EXPECT_TRUE(filled(m->dst, XFER, 0x7e));
 	EXPECT_TRUE(filled(m->guard, PAGE, 0xc3));
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
 }
 
 /*

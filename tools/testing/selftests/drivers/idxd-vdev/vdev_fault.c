@@ -385,17 +385,17 @@ static int set_vectors(struct vdev *v, unsigned int start, unsigned int count)
 {
 	int32_t fds[2] = { v->efd[start], v->efd[start + 1] };
 
-	return set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
-			VFIO_IRQ_SET_ACTION_TRIGGER, MSIX, start, count, fds,
-			count * sizeof(fds[0])) ? -errno : 0;
+	return vfio_device_set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
+				    VFIO_IRQ_SET_ACTION_TRIGGER, MSIX, start,
+				    count, fds, count * sizeof(fds[0]));
 }
 
 /* A loopback trigger of @count vectors from @start */
 static int loopback(struct vdev *v, unsigned int start, unsigned int count)
 {
-	return set_irqs(v->device, VFIO_IRQ_SET_DATA_NONE |
-			VFIO_IRQ_SET_ACTION_TRIGGER, MSIX, start, count, NULL,
-			0) ? -errno : 0;
+	return vfio_device_set_irqs(v->device, VFIO_IRQ_SET_DATA_NONE |
+				    VFIO_IRQ_SET_ACTION_TRIGGER, MSIX, start,
+				    count, NULL, 0);
 }
 
 static int vendor_ok(struct vdev *v)
@@ -445,7 +445,7 @@ static int vec0_works(struct vdev *v)
 
 	eventfd_drain(v->efd[0]);
 	vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 0, 1);
-	ok = eventfd_wait(v->efd[0], FIRE_MS) != 0;
+	ok = efd_wait(v->efd[0], 1, FIRE_MS) != 0;
 	reg_write32(v, REG_INTCAUSE, INTC_CMD);
 	return ok;
 }
@@ -459,7 +459,7 @@ static int vec1_works(struct vdev *v)
 		return 0;
 	eventfd_drain(v->efd[1]);
 	vdev_submit_noop(v, 0, sts >> 8);
-	return eventfd_wait(v->efd[1], FIRE_MS) != 0;
+	return efd_wait(v->efd[1], 1, FIRE_MS) != 0;
 }
 
 /* Open the vdev and bring it up as far as device_up() */
@@ -1030,7 +1030,7 @@ static int add_err(struct __test_metadata *_metadata,
 		rc = -1;
 	}
 	eventfd_drain(self->v.efd[1]);
-	if (loopback(&self->v, 1, 1) || eventfd_wait(self->v.efd[1], 0)) {
+	if (loopback(&self->v, 1, 1) || efd_wait(self->v.efd[1], 1, 0)) {
 		TH_LOG("SET_IRQS add: vector 1 is in use after the failure");
 		rc = -1;
 	}
@@ -1094,7 +1094,7 @@ static int handle_ok(struct __test_metadata *_metadata,
 	}
 	eventfd_drain(self->v.efd[1]);
 	vdev_submit_noop(&self->v, 0, sts >> 8);
-	if (!eventfd_wait(self->v.efd[1], FIRE_MS)) {
+	if (!efd_wait(self->v.efd[1], 1, FIRE_MS)) {
 		TH_LOG("REQUEST_INT_HANDLE: vector 1 does not fire for handle %#x",
 		       sts >> 8);
 		return -1;

@@ -549,7 +549,8 @@ static void op_set_irqs(struct atk *a)
 		size = below(size + 8);
 	if (size > sizeof(buf))
 		size = sizeof(buf);
-	set_irqs(a->v.device, flags, index, start, count, buf, size);
+	vfio_device_set_irqs(a->v.device, flags, index, start, count, buf,
+			     size);
 }
 
 static void op_mmap(struct atk *a)
@@ -822,7 +823,7 @@ static int op_remove(struct atk *a)
 		return -1;
 	}
 	if (req >= 0)
-		eventfd_wait(req, 2000);
+		efd_wait(req, 1, 2000);
 	if (below(2))
 		op_portal(a, 0);
 	if (below(2))
@@ -1139,8 +1140,8 @@ static int victim_check(struct victim *vi, char *text, size_t len)
 	size_t i;
 	int t;
 
-	n0 = eventfd_wait(vi->v.efd[0], 0);
-	n1 = eventfd_wait(vi->v.efd[1], 0);
+	n0 = efd_wait(vi->v.efd[0], 1, 0);
+	n1 = efd_wait(vi->v.efd[1], 1, 0);
 	if (n0 || n1) {
 		snprintf(text, len,
 			 "victim: interrupts it did not ask for: vector 0: %llu, vector 1: %llu",
@@ -1177,14 +1178,14 @@ static int victim_check(struct victim *vi, char *text, size_t len)
 		snprintf(text, len, "victim: NOOP completion status 0x%x", status);
 		return 3;
 	}
-	n1 = eventfd_wait(vi->v.efd[1], VDEV_FIRE_MS);
+	n1 = efd_wait(vi->v.efd[1], 1, VDEV_FIRE_MS);
 	if (n1 != 1) {
 		snprintf(text, len, "victim: %llu interrupts for its NOOP, not 1",
 			 (unsigned long long)n1);
 		return 1;
 	}
-	n1 = eventfd_wait(vi->v.efd[1], QUIET_MS);
-	n0 = eventfd_wait(vi->v.efd[0], 0);
+	n1 = efd_wait(vi->v.efd[1], 1, QUIET_MS);
+	n0 = efd_wait(vi->v.efd[0], 1, 0);
 	if (n0 || n1) {
 		snprintf(text, len,
 			 "victim: interrupts after its NOOP: vector 0: %llu, vector 1: %llu",

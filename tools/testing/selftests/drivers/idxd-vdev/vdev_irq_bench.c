@@ -35,7 +35,7 @@
 #include <unistd.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
-#include "../common/drv_util.h"
+#include "vfio_util.h"
 #include "vdev.h"
 
 #define MSIX		VFIO_PCI_MSIX_IRQ_INDEX
@@ -78,11 +78,11 @@ static void *stream_fn(void *arg)
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
 		vdev_submit_noop(s->v, 0, s->handle);
 		s->submitted++;
-		s->received += eventfd_wait(s->v->efd[1], STREAM_MS);
+		s->received += efd_wait(s->v->efd[1], 1, STREAM_MS);
 	}
 	/* Whatever is still on its way */
 	while (s->received < s->submitted) {
-		uint64_t n = eventfd_wait(s->v->efd[1], STREAM_MS);
+		uint64_t n = efd_wait(s->v->efd[1], 1, STREAM_MS);
 
 		if (!n)
 			break;
@@ -111,13 +111,13 @@ static int bring_up(struct vdev *v, enum pattern p, uint16_t *h1)
 	if (p == WHOLE) {
 		if (vdev_msix_enable(v))
 			return -EIO;
-	} else if (set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
-			    VFIO_IRQ_SET_ACTION_TRIGGER, MSIX, 0, 1, &none,
-			    sizeof(none))) {
+	} else if (vfio_device_set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
+					VFIO_IRQ_SET_ACTION_TRIGGER, MSIX, 0, 1,
+					&none, sizeof(none))) {
 		return -errno;
 	}
 	if (vector_use(v, p, 0) || vdev_cmd(v, CMD_ENABLE_DEVICE, 0, 1) ||
-	    eventfd_wait(v->efd[0], FIRE_MS) != 1)
+	    efd_wait(v->efd[0], 1, FIRE_MS) != 1)
 		return -EIO;
 	reg_write32(v, REG_INTCAUSE, INTC_CMD);
 	if (vdev_cmd(v, CMD_ENABLE_WQ, 0, 0) || vdev_cmd(v, CMD_ENABLE_WQ, 1, 0))

@@ -82,10 +82,9 @@
 #include <sys/utsname.h>
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
-#include "../common/drv_util.h"
+#include "vfio_util.h"
 #include "vdev.h"
-#include "../../vfio/vfio_pci_dsa.h"
-#include "../../vfio/vfio_pci_util.h"
+#include "drivers/dsa/dsa.h"
 
 #define WQ_SIZE		16
 #define READ_MS		2000	/* an interrupt not there by then is missing */

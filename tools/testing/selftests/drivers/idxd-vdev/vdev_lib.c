@@ -388,16 +388,16 @@ int vdev_set_eventfd(struct vdev *v, unsigned int index, unsigned int vector,
 {
 	int32_t efd = fd;
 
-	return set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
-			VFIO_IRQ_SET_ACTION_TRIGGER, index, vector, 1, &efd,
-			sizeof(efd)) ? -errno : 0;
+	return vfio_device_set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
+				    VFIO_IRQ_SET_ACTION_TRIGGER, index, vector,
+				    1, &efd, sizeof(efd));
 }
 
 int vdev_disable_msix(struct vdev *v)
 {
-	return set_irqs(v->device, VFIO_IRQ_SET_DATA_NONE |
-			VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSIX_IRQ_INDEX, 0, 0,
-			NULL, 0) ? -errno : 0;
+	return vfio_device_set_irqs(v->device, VFIO_IRQ_SET_DATA_NONE |
+				    VFIO_IRQ_SET_ACTION_TRIGGER,
+				    VFIO_PCI_MSIX_IRQ_INDEX, 0, 0, NULL, 0);
 }
 
 /*
@@ -413,9 +413,10 @@ int vdev_enable_vectors(struct vdev *v)
 		return -EINVAL;
 	for (i = 0; i < v->msix_nr; i++)
 		fds[i] = v->in_use & (1u << i) ? v->efd[i] : -1;
-	return set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
-			VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_PCI_MSIX_IRQ_INDEX, 0,
-			v->msix_nr, fds, v->msix_nr * sizeof(fds[0])) ? -errno : 0;
+	return vfio_device_set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
+				    VFIO_IRQ_SET_ACTION_TRIGGER,
+				    VFIO_PCI_MSIX_IRQ_INDEX, 0, v->msix_nr, fds,
+				    v->msix_nr * sizeof(fds[0]));
 }
 
 static int msix_ctrl(struct vdev *v, uint16_t clear, uint16_t set)
@@ -512,7 +513,7 @@ int vdev_bring_up(struct vdev *v, int nwqs)
 		return -3;
 	if (vdev_cmd(v, CMD_ENABLE_DEVICE, 0, 1))
 		return -4;
-	if (eventfd_wait(v->efd[0], VDEV_FIRE_MS) != 1)
+	if (efd_wait(v->efd[0], 1, VDEV_FIRE_MS) != 1)
 		return -5;
 	reg_write32(v, REG_INTCAUSE, INTC_CMD);
 	for (i = 0; i < nwqs; i++)

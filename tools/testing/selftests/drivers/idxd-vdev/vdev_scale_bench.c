@@ -29,7 +29,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "../common/drv_util.h"
+#include "vfio_util.h"
 #include "vdev.h"
 
 #define FIRE_MS		5000
@@ -85,7 +85,7 @@ static int cycle(const char *bdf)
 	rc = vdev_start(bdf, uuid, sizeof(uuid), &v, &h);
 	if (!rc) {
 		vdev_submit_noop(&v, 0, h);
-		if (eventfd_wait(v.efd[1], FIRE_MS) != 1)
+		if (efd_wait(v.efd[1], 1, FIRE_MS) != 1)
 			rc = -6;
 	}
 	vdev_stop(&v, uuid);

@@ -328,12 +328,12 @@ TEST_F(host, commands_and_vector0)
 
 	/* Without bus master */
 	EXPECT_EQ(ERR_BUSMASTER_EN, vdev_cmd(v, CMD_ENABLE_DEVICE, 0, 1));
-	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
 	EXPECT_EQ(ERR_DEV_NOTEN, vdev_cmd(v, CMD_ENABLE_WQ, 0, 0));
 	set_cfg16(v, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 
 	EXPECT_EQ(0, vdev_cmd(v, CMD_ENABLE_DEVICE, 0, 1));
-	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
 	EXPECT_EQ(1, reg_read32(v, REG_GENSTS) & 3);
 	EXPECT_EQ(INTC_CMD, reg_read32(v, REG_INTCAUSE));
 	reg_write32(v, REG_INTCAUSE, INTC_CMD);		/* W1C */
@@ -348,11 +348,11 @@ TEST_F(host, commands_and_vector0)
 	EXPECT_EQ(ERR_PASID_EN, vdev_cmd(v, CMD_ENABLE_WQ, 0, 0));
 	set_cfg16(v, 0x100 + PCI_PASID_CTRL, PCI_PASID_CTRL_ENABLE);
 	EXPECT_EQ(0, vdev_cmd(v, CMD_ENABLE_WQ, 0, 1));
-	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
 	EXPECT_EQ(1u << 30, reg_read32(v, REG_WQCFG + 24) & (3u << 30));
 	EXPECT_EQ(ERR_WQ_ENABLED, vdev_cmd(v, CMD_ENABLE_WQ, 0, 0));
 	/* No interrupt without int_req */
-	EXPECT_EQ(0, eventfd_wait(v->efd[0], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[0], 1, QUIET_MS));
 
 	/*
 	 * Vector 0 without an eventfd keeps its message pending, in the PBA
@@ -363,12 +363,12 @@ TEST_F(host, commands_and_vector0)
 	EXPECT_EQ(0, reg_read64(v, REG_MSIX_PBA) & 1);
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 0, -1));
 	EXPECT_EQ(0, vdev_cmd(v, CMD_DRAIN_WQ, 1, 1));
-	EXPECT_EQ(0, eventfd_wait(v->efd[0], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[0], 1, QUIET_MS));
 	EXPECT_EQ(1, reg_read64(v, REG_MSIX_PBA) & 1);
 	EXPECT_EQ(INTC_CMD, reg_read32(v, REG_INTCAUSE));
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 0, v->efd[0]));
-	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[0], QUIET_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[0], 1, QUIET_MS));
 	EXPECT_EQ(0, reg_read64(v, REG_MSIX_PBA) & 1);
 	reg_write32(v, REG_INTCAUSE, INTC_CMD);
 
@@ -404,10 +404,12 @@ TEST_F(host, noop_fires_ims_vector_once)
 	ASSERT_EQ(0, vdev_map_portals(v));
 	for (i = 0; i < 3; i++) {
 		vdev_submit_noop(v, 0, handle);
-		EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS)) TH_LOG("NOOP %d", i);
-		EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS)) TH_LOG("NOOP %d", i);
+		EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS))
+			TH_LOG("NOOP %d", i);
+		EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS))
+			TH_LOG("NOOP %d", i);
 	}
-	EXPECT_EQ(0, eventfd_wait(v->efd[0], 0));
+	EXPECT_EQ(0, efd_wait(v->efd[0], 1, 0));
 
 	/*
 	 * Vector 1 without its eventfd keeps its IMS entry: the NOOP's
@@ -417,17 +419,17 @@ TEST_F(host, noop_fires_ims_vector_once)
 	EXPECT_EQ(0, reg_read64(v, REG_MSIX_PBA));
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 1, -1));
 	vdev_submit_noop(v, 0, handle);
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
 	EXPECT_EQ(2, reg_read64(v, REG_MSIX_PBA));
 	EXPECT_EQ(2, reg_read32(v, REG_MSIX_PBA));
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 1, v->efd[1]));
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
 	EXPECT_EQ(0, reg_read64(v, REG_MSIX_PBA));
 	EXPECT_EQ(handle, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0) >> 8);
 	vdev_submit_noop(v, 0, handle);
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[0], 0));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[0], 1, 0));
 
 	/* Released, the handle is no longer the guest's */
 	EXPECT_EQ(0, vdev_cmd(v, CMD_RELEASE_INT_HANDLE, handle, 0));
@@ -462,21 +464,23 @@ TEST_F(host, two_wqs_vectors_come_and_go)
 	vdev_submit_noop(v, 0, h1);
 	ASSERT_EQ(0, vdev_vector_up(v, 2, &h2));
 	EXPECT_NE(h1, h2);
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
 	for (i = 0; i < 5; i++) {
 		vdev_submit_noop(v, 0, h1);
-		EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS)) TH_LOG("round %d", i);
+		EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS))
+			TH_LOG("round %d", i);
 		vdev_submit_noop(v, 1, h2);
-		EXPECT_EQ(1, eventfd_wait(v->efd[2], FIRE_MS)) TH_LOG("round %d", i);
+		EXPECT_EQ(1, efd_wait(v->efd[2], 1, FIRE_MS))
+			TH_LOG("round %d", i);
 	}
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[2], 0));
-	EXPECT_EQ(0, eventfd_wait(v->efd[0], 0));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[2], 1, 0));
+	EXPECT_EQ(0, efd_wait(v->efd[0], 1, 0));
 
 	/* Vector 2 loses its eventfd while vector 1's NOOP is in flight */
 	vdev_submit_noop(v, 0, h1);
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 2, -1));
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
 	/* Its entry, hence its handle, stays */
 	EXPECT_EQ((uint32_t)h2 << 8, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 2, 0));
 	/* A NOOP for vector 2 meanwhile is kept for it */
@@ -484,8 +488,8 @@ TEST_F(host, two_wqs_vectors_come_and_go)
 	usleep(QUIET_MS * 1000);
 	ASSERT_EQ(0, vdev_vector_up(v, 2, &h2b));
 	EXPECT_EQ(h2, h2b);
-	EXPECT_EQ(1, eventfd_wait(v->efd[2], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[2], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
 
 	/* With MSI-X off, the entries and the guest's handles stay */
 	ASSERT_EQ(0, vdev_disable_msix(v));
@@ -523,20 +527,20 @@ TEST_F(host, handle_kept_across_index_off)
 	/* A's guest enables MSI-X and requests its vector again */
 	ASSERT_EQ(0, vdev_msix_enable(a));
 	ASSERT_EQ(0, vdev_vector_use(a, 1));
-	EXPECT_EQ(0, eventfd_wait(a->efd[0], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(a->efd[0], 1, QUIET_MS));
 	EXPECT_EQ(0, reg_read32(a, REG_INTCAUSE) & INTC_REVOKED);
 
 	/* The old handle fires A's vector, once, and not B's */
 	vdev_submit_noop(a, 0, ha);
-	EXPECT_EQ(1, eventfd_wait(a->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(a->efd[1], QUIET_MS));
-	EXPECT_EQ(0, eventfd_wait(b->efd[1], 0));
+	EXPECT_EQ(1, efd_wait(a->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(a->efd[1], 1, QUIET_MS));
+	EXPECT_EQ(0, efd_wait(b->efd[1], 1, 0));
 	EXPECT_EQ(ha, vdev_cmd(a, CMD_REQUEST_INT_HANDLE, 1, 0) >> 8);
 	vdev_submit_noop(b, 0, hb);
-	EXPECT_EQ(1, eventfd_wait(b->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(a->efd[1], QUIET_MS));
-	EXPECT_EQ(0, eventfd_wait(a->efd[0], 0));
-	EXPECT_EQ(0, eventfd_wait(b->efd[0], 0));
+	EXPECT_EQ(1, efd_wait(b->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(a->efd[1], 1, QUIET_MS));
+	EXPECT_EQ(0, efd_wait(a->efd[0], 1, 0));
+	EXPECT_EQ(0, efd_wait(b->efd[0], 1, 0));
 	EXPECT_EQ(0, reg_read32(a, REG_INTCAUSE) & INTC_REVOKED);
 	EXPECT_EQ(0, reg_read32(b, REG_INTCAUSE) & INTC_REVOKED);
 
@@ -593,57 +597,57 @@ TEST_F(host, qemu72_msix_pattern)
 	/* request_irq() of the misc vector: vector 0 on its own */
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 0, v->efd[0]));
 	ASSERT_EQ(0, vdev_cmd(v, CMD_ENABLE_DEVICE, 0, 1));
-	ASSERT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	ASSERT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
 	reg_write32(v, REG_INTCAUSE, INTC_CMD);
 	ASSERT_EQ(0, vdev_cmd(v, CMD_ENABLE_WQ, 0, 1));
-	ASSERT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	ASSERT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
 	reg_write32(v, REG_INTCAUSE, INTC_CMD);
 
 	/* WQ 0's vector 1: index off, then vectors 0 and 1 at once */
 	ASSERT_EQ(0, vdev_disable_msix(v));
 	fds[0] = v->efd[0];
 	fds[1] = v->efd[1];
-	ASSERT_EQ(0, set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
-			      VFIO_IRQ_SET_ACTION_TRIGGER, MSIX, 0, 2, fds,
-			      2 * sizeof(fds[0])));
+	ASSERT_EQ(0, vfio_device_set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
+					  VFIO_IRQ_SET_ACTION_TRIGGER, MSIX, 0,
+					  2, fds, 2 * sizeof(fds[0])));
 	h1 = vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0) >> 8;
 	ASSERT_EQ(0, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0) & 0xff);
 	vdev_submit_noop(v, 0, h1);
-	ASSERT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	ASSERT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
 
 	/*
 	 * WQ 1's vector 2 (the guest's request_irq() unmasks it in QEMU's
 	 * table): index off, then vectors 0..2 at once
 	 */
 	ASSERT_EQ(0, vdev_cmd(v, CMD_ENABLE_WQ, 1, 1));
-	ASSERT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	ASSERT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
 	reg_write32(v, REG_INTCAUSE, INTC_CMD);
 	ASSERT_EQ(0, vdev_disable_msix(v));
 	fds[2] = v->efd[2];
-	ASSERT_EQ(0, set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
-			      VFIO_IRQ_SET_ACTION_TRIGGER, MSIX, 0, 3, fds,
-			      3 * sizeof(fds[0])));
+	ASSERT_EQ(0, vfio_device_set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
+					  VFIO_IRQ_SET_ACTION_TRIGGER, MSIX, 0,
+					  3, fds, 3 * sizeof(fds[0])));
 	h2 = vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 2, 0) >> 8;
 	ASSERT_EQ(0, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 2, 0) & 0xff);
 	EXPECT_NE(h1, h2);
 
 	/* No revocation; vector 1's handle fires vector 1, once */
-	EXPECT_EQ(0, eventfd_wait(v->efd[0], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[0], 1, QUIET_MS));
 	EXPECT_EQ(0, reg_read32(v, REG_INTCAUSE) & INTC_REVOKED);
 	vdev_submit_noop(v, 0, h1);
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[2], 0));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[2], 1, 0));
 	vdev_submit_noop(v, 1, h2);
-	EXPECT_EQ(1, eventfd_wait(v->efd[2], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[2], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
 
 	/* Vector 1 re-used (masked and unmasked): its own SET_IRQS */
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 1, v->efd[1]));
 	vdev_submit_noop(v, 0, h1);
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[0], 0));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[0], 1, 0));
 	EXPECT_EQ(0, reg_read32(v, REG_INTCAUSE) & INTC_REVOKED);
 
 	/* The host saw the index grown whole twice, no vector added alone */
@@ -673,37 +677,37 @@ TEST_F(host, qemu10_dynamic_msix)
 	set_cfg16(v, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	ASSERT_EQ(0, vdev_cmd(v, CMD_RESET_DEVICE, 0, 0));
 	/* vfio_enable_msix_no_vec() */
-	ASSERT_EQ(0, set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
-			      VFIO_IRQ_SET_ACTION_TRIGGER, MSIX, 0, 1, &none,
-			      sizeof(none)));
+	ASSERT_EQ(0, vfio_device_set_irqs(v->device, VFIO_IRQ_SET_DATA_EVENTFD |
+					  VFIO_IRQ_SET_ACTION_TRIGGER, MSIX, 0,
+					  1, &none, sizeof(none)));
 	/* The guest's misc vector, then WQ 0's */
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 0, v->efd[0]));
 	ASSERT_EQ(0, vdev_cmd(v, CMD_ENABLE_DEVICE, 0, 1));
-	ASSERT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	ASSERT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
 	reg_write32(v, REG_INTCAUSE, INTC_CMD);
 	ASSERT_EQ(0, vdev_cmd(v, CMD_ENABLE_WQ, 0, 1));
-	ASSERT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	ASSERT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
 	reg_write32(v, REG_INTCAUSE, INTC_CMD);
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 1, v->efd[1]));
 	h1 = vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0) >> 8;
 	ASSERT_EQ(0, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0) & 0xff);
 	vdev_submit_noop(v, 0, h1);
-	ASSERT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	ASSERT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
 
 	/* WQ 1's vector 2, alone */
 	ASSERT_EQ(0, vdev_cmd(v, CMD_ENABLE_WQ, 1, 1));
-	ASSERT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	ASSERT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
 	reg_write32(v, REG_INTCAUSE, INTC_CMD);
 	ASSERT_EQ(0, vdev_set_eventfd(v, MSIX, 2, v->efd[2]));
 	h2 = vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 2, 0) >> 8;
 	ASSERT_EQ(0, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 2, 0) & 0xff);
 	EXPECT_NE(h1, h2);
 	vdev_submit_noop(v, 1, h2);
-	EXPECT_EQ(1, eventfd_wait(v->efd[2], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[2], 1, FIRE_MS));
 	vdev_submit_noop(v, 0, h1);
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[2], 0));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[2], 1, 0));
 	EXPECT_EQ(0, reg_read32(v, REG_INTCAUSE) & INTC_REVOKED);
 
 	expect_growth(_metadata, v, 1, 0, 0, 2);
@@ -738,17 +742,17 @@ TEST_F(host, qemu72_grow_loses_nothing)
 	ASSERT_EQ(0, vdev_disable_msix(v));
 	vdev_submit_noop(v, 0, h1);
 	EXPECT_EQ(0, vdev_cmd(v, CMD_DRAIN_WQ, 0, 1));
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[0], 0));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[0], 1, 0));
 	v->in_use |= 1u << 2;
 	v->msix_nr = 3;
 	ASSERT_EQ(0, vdev_enable_vectors(v));
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
-	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
 	EXPECT_EQ(INTC_CMD, reg_read32(v, REG_INTCAUSE));
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[0], 0));
-	EXPECT_EQ(0, eventfd_wait(v->efd[2], 0));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[0], 1, 0));
+	EXPECT_EQ(0, efd_wait(v->efd[2], 1, 0));
 	EXPECT_EQ(0, reg_read64(v, REG_MSIX_PBA));
 }
 
@@ -794,7 +798,7 @@ TEST_F(host, software_error)
 	ASSERT_EQ(0, vdev_map_portals(v));
 
 	vdev_submit(v, 0, 0x3f, 0, 0);
-	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
 	EXPECT_EQ(INTC_ERR, reg_read32(v, REG_INTCAUSE) & INTC_ERR);
 	err = reg_read64(v, REG_SWERR);
 	EXPECT_EQ(SWERR_VALID | SWERR_DESC_VALID | SWERR_WQ_IDX_VALID,
@@ -813,7 +817,7 @@ TEST_F(host, software_error)
 	vdev_submit(v, 0, 0x3f, 0, 0);
 	err = swerr_wait(v, SWERR_VALID, FIRE_MS);
 	EXPECT_EQ(SWERR_VALID, err & (SWERR_VALID | SWERR_OVERFLOW));
-	EXPECT_EQ(0, eventfd_wait(v->efd[0], 0));
+	EXPECT_EQ(0, efd_wait(v->efd[0], 1, 0));
 	EXPECT_EQ(0, reg_read32(v, REG_INTCAUSE) & INTC_ERR);
 
 	/* Another one before the guest clears SWERR overflows it */
@@ -858,24 +862,24 @@ TEST_F(host, disabled_wq_takes_nothing)
 			       v, 0, &handle));
 
 	vdev_submit_noop(v, 0, handle);
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
 	ASSERT_EQ(0, vdev_cmd(v, CMD_ENABLE_WQ, 0, 0));
 	vdev_submit_noop(v, 0, handle);
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
 
 	ASSERT_EQ(0, vdev_cmd(v, CMD_DISABLE_WQ, 1, 0));
 	vdev_submit_noop(v, 0, handle);
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
 	/* Enabled again: one NOOP, one interrupt, nothing left over */
 	ASSERT_EQ(0, vdev_cmd(v, CMD_ENABLE_WQ, 0, 0));
 	vdev_submit_noop(v, 0, handle);
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
 
 	/* Disabling the device disables its WQs */
 	ASSERT_EQ(0, vdev_cmd(v, CMD_DISABLE_DEVICE, 0, 0));
 	vdev_submit_noop(v, 0, handle);
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
 }
 
 /*
@@ -892,21 +896,21 @@ TEST_F(host, portals_need_memory_and_master)
 	ASSERT_EQ(0, one_wq_up(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
 			       v, 1, &handle));
 	vdev_submit_noop(v, 0, handle);
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
 
 	set_cfg16(v, PCI_COMMAND, PCI_COMMAND_MEMORY);
 	vdev_submit_noop(v, 0, handle);
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
 	set_cfg16(v, PCI_COMMAND, PCI_COMMAND_MASTER);
 	vdev_submit_noop(v, 0, handle);
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
 
 	/* Both on: one NOOP, one interrupt, nothing left over */
 	set_cfg16(v, PCI_COMMAND, both);
 	EXPECT_EQ(both, cfg16(v, PCI_COMMAND) & both);
 	vdev_submit_noop(v, 0, handle);
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
 }
 
 /* Two vdevs: A's descriptor with B's handle never fires B */
@@ -928,14 +932,14 @@ TEST_F(host, isolation)
 	ASSERT_EQ(0, vdev_map_portals(b));
 
 	vdev_submit_noop(a, 0, hb);
-	EXPECT_EQ(0, eventfd_wait(b->efd[1], QUIET_MS));
-	EXPECT_EQ(0, eventfd_wait(a->efd[1], 0));
+	EXPECT_EQ(0, efd_wait(b->efd[1], 1, QUIET_MS));
+	EXPECT_EQ(0, efd_wait(a->efd[1], 1, 0));
 	/* B's handle works for B, A's for A */
 	vdev_submit_noop(b, 0, hb);
-	EXPECT_EQ(1, eventfd_wait(b->efd[1], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(b->efd[1], 1, FIRE_MS));
 	vdev_submit_noop(a, 0, ha);
-	EXPECT_EQ(1, eventfd_wait(a->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(b->efd[1], QUIET_MS));
+	EXPECT_EQ(1, efd_wait(a->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(b->efd[1], 1, QUIET_MS));
 }
 
 /*
@@ -957,18 +961,18 @@ TEST_F(host, free_ims_entries_fire_nothing)
 	for (h = 0; h < 16; h++)
 		if (h != ha)
 			vdev_submit_noop(a, 0, h);
-	EXPECT_EQ(0, eventfd_wait(a->efd[1], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(a->efd[1], 1, QUIET_MS));
 
 	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[1], sizeof(self->uuid[1]),
 				      &self->v[1], "idxd-dsa-1dwq-v1"));
 	ASSERT_EQ(0, vdev_bring_up(b, 1));
 	ASSERT_EQ(0, vdev_vector_up(b, 1, &hb));
 	EXPECT_GT(16, hb);
-	EXPECT_EQ(0, eventfd_wait(b->efd[1], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(b->efd[1], 1, QUIET_MS));
 	ASSERT_EQ(0, vdev_map_portals(b));
 	vdev_submit_noop(b, 0, hb);
-	EXPECT_EQ(1, eventfd_wait(b->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(b->efd[1], QUIET_MS));
+	EXPECT_EQ(1, efd_wait(b->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(b->efd[1], 1, QUIET_MS));
 }
 
 /* VFIO_DEVICE_RESET: disabled device, no handles, vectors stay */
@@ -991,7 +995,7 @@ TEST_F(host, reset)
 	EXPECT_EQ(handle, again);
 	ASSERT_EQ(0, vdev_map_portals(v));
 	vdev_submit_noop(v, 0, again);
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
 }
 
 /*
@@ -1043,18 +1047,18 @@ TEST_F(host, reset_device_keeps_config)
 	EXPECT_EQ(pasid, cfg16(v, 0x100 + PCI_PASID_CTRL));
 	EXPECT_EQ(devctl, cfg16(v, exp + PCI_EXP_DEVCTL));
 	/* A reset without int_req interrupts nobody */
-	EXPECT_EQ(0, eventfd_wait(v->efd[0], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[0], 1, QUIET_MS));
 
 	/* Enabling works at once, and vector 0 (its eventfd kept) says so */
 	EXPECT_EQ(0, vdev_cmd(v, CMD_ENABLE_DEVICE, 0, 1));
-	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
 	EXPECT_EQ(1, reg_read32(v, REG_GENSTS) & 3);
 	EXPECT_EQ(0, vdev_cmd(v, CMD_ENABLE_WQ, 0, 0));
 	again = vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0) >> 8;
 	EXPECT_EQ(handle, again);
 	vdev_submit_noop(v, 0, again);
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
 }
 
 /* DSA 1.0's operations: 0x00-0x09, 0x10-0x15 and 0x20 (cache flush) */
@@ -1155,7 +1159,7 @@ TEST_F(host, event_log)
 	/* A software error goes to SWERR, with the log on */
 	ASSERT_EQ(0, vdev_map_portals(v));
 	vdev_submit(v, 0, 0x3f, 0, 0);
-	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
 	EXPECT_NE(0, reg_read64(v, REG_SWERR) & 1);
 	EXPECT_EQ(0, reg_read64(v, REG_EVLSTATUS));
 
@@ -1280,7 +1284,7 @@ TEST_F(host, hostile_user)
 	ASSERT_EQ(0, vdev_vector_up(v, 1, &handle));
 	ASSERT_EQ(0, vdev_map_portals(v));
 	vdev_submit_noop(v, 0, handle);
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
 
 	/*
 	 * BAR2 through the file, which a VMM may use where it has no mmap:
@@ -1291,7 +1295,7 @@ TEST_F(host, hostile_user)
 	((uint32_t *)junk)[1] = DESC_RCI;		/* NOOP */
 	((uint32_t *)junk)[9] = handle;
 	EXPECT_EQ(64, pwrite(v->device, junk, 64, v->bar2));
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
 	memset(junk, 0xff, sizeof(junk));
 	EXPECT_EQ(64, pread(v->device, junk, 64, v->bar2 + 4096));
 	for (i = 0; i < 64; i++)
@@ -1330,7 +1334,7 @@ TEST_F(host, remove_while_open)
 
 	snprintf(r.uuid, sizeof(r.uuid), "%s", self->uuid[0]);
 	ASSERT_EQ(0, pthread_create(&t, NULL, remove_thread, &r));
-	EXPECT_LE(1, eventfd_wait(req, FIRE_MS));
+	EXPECT_LE(1, efd_wait(req, 1, FIRE_MS));
 	usleep(QUIET_MS * 1000);
 	EXPECT_EQ(0, __atomic_load_n(&r.done, __ATOMIC_SEQ_CST));
 	vdev_close(v);
@@ -1360,7 +1364,7 @@ TEST_F(host, wq_unbind_while_open)
 	ASSERT_EQ(0, vdev_vector_up(v, 1, &handle));
 	ASSERT_EQ(0, vdev_map_portals(v));
 	vdev_submit_noop(v, 0, handle);
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
 	reg_write32(v, REG_GENCTRL, 0x3);	/* halt interrupt enabled */
 	req = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	ASSERT_LE(0, req);
@@ -1370,8 +1374,8 @@ TEST_F(host, wq_unbind_while_open)
 	/* The vdev has the first WQ */
 	snprintf(wq, sizeof(wq), "wq%s.0", self->dsa + 3);
 	ASSERT_EQ(0, sysfs_write(DSA_SYSFS "/drivers/" VDEV_DRIVER "/unbind", wq));
-	EXPECT_EQ(1, eventfd_wait(v->efd[0], FIRE_MS));
-	EXPECT_LE(1, eventfd_wait(req, FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
+	EXPECT_LE(1, efd_wait(req, 1, FIRE_MS));
 	EXPECT_EQ(3, reg_read32(v, REG_GENSTS) & 3);
 	/* reset_type: cold, so that the guest's idxd does not try to reset */
 	EXPECT_EQ(3, (reg_read32(v, REG_GENSTS) >> 2) & 3);
@@ -1391,7 +1395,7 @@ TEST_F(host, wq_unbind_while_open)
 	ASSERT_EQ(child, waitpid(child, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
 		TH_LOG("status %#x", status);
-	EXPECT_EQ(0, eventfd_wait(v->efd[1], QUIET_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
 
 	/* The other WQ is free for a new vdev */
 	snprintf(path, sizeof(path),
@@ -1444,7 +1448,7 @@ TEST_F(host, dsa_unbound_while_open)
 	ASSERT_EQ(0, one_wq_up(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
 			       v, 1, &handle));
 	vdev_submit_noop(v, 0, handle);
-	EXPECT_EQ(1, eventfd_wait(v->efd[1], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
 	req = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	ASSERT_LE(0, req);
 	v->efd[7] = req;
@@ -1460,7 +1464,7 @@ TEST_F(host, dsa_unbound_while_open)
 	 * removal takes the vdev: by then the first WQ is unregistered.
 	 */
 	for (i = 0; i < 2 * FIRE_MS / 100 && reqs < 2; i++)
-		reqs += eventfd_wait(req, 100);
+		reqs += efd_wait(req, 1, 100);
 	EXPECT_LE(2, reqs);
 	vdev_close(v);
 	pthread_join(t, NULL);
@@ -1497,7 +1501,7 @@ TEST_F(host, dsa_reset_under_open_vdev)
 	ASSERT_EQ(0, one_wq_up(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
 			       a, 1, &handle));
 	vdev_submit_noop(a, 0, handle);
-	EXPECT_EQ(1, eventfd_wait(a->efd[1], FIRE_MS));
+	EXPECT_EQ(1, efd_wait(a->efd[1], 1, FIRE_MS));
 	/* One reader of the kernel log per message looked for */
 	for (i = 0; i < 3; i++) {
 		kmsg[i] = kmsg_open();
@@ -1506,7 +1510,7 @@ TEST_F(host, dsa_reset_under_open_vdev)
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", self->bdf);
 	ASSERT_EQ(0, sysfs_write(path, "1"));
-	revoked = eventfd_wait(a->efd[0], FIRE_MS);
+	revoked = efd_wait(a->efd[0], 1, FIRE_MS);
 	sts = vdev_cmd(a, CMD_REQUEST_INT_HANDLE, 1, 0);
 	ASSERT_EQ(0, sts & 0xff);
 	if (revoked) {
@@ -1515,22 +1519,22 @@ TEST_F(host, dsa_reset_under_open_vdev)
 		EXPECT_EQ(0, reg_read32(a, REG_INTCAUSE) & INTC_REVOKED);
 		EXPECT_NE(handle, sts >> 8);
 		vdev_submit_noop(a, 0, handle);
-		EXPECT_EQ(0, eventfd_wait(a->efd[1], QUIET_MS));
+		EXPECT_EQ(0, efd_wait(a->efd[1], 1, QUIET_MS));
 	} else {
 		/* No handle commands: the index, unchanged, not revoked */
 		EXPECT_EQ(0, reg_read32(a, REG_INTCAUSE) & INTC_REVOKED);
 		EXPECT_EQ(handle, sts >> 8);
 	}
 	vdev_submit_noop(a, 0, sts >> 8);
-	EXPECT_EQ(1, eventfd_wait(a->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(a->efd[1], QUIET_MS));
-	EXPECT_EQ(0, eventfd_wait(a->efd[0], 0));
+	EXPECT_EQ(1, efd_wait(a->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(a->efd[1], 1, QUIET_MS));
+	EXPECT_EQ(0, efd_wait(a->efd[0], 1, 0));
 
 	ASSERT_EQ(0, one_wq_up(self->bdf, self->uuid[1], sizeof(self->uuid[1]),
 			       b, 1, &hb));
 	vdev_submit_noop(b, 0, hb);
-	EXPECT_EQ(1, eventfd_wait(b->efd[1], FIRE_MS));
-	EXPECT_EQ(0, eventfd_wait(a->efd[1], QUIET_MS));
+	EXPECT_EQ(1, efd_wait(b->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(a->efd[1], 1, QUIET_MS));
 
 	EXPECT_EQ(1, kmsg_find(kmsg[0], "Device restored after its reset", NULL));
 	EXPECT_EQ(0, kmsg_find(kmsg[1], "KASAN", NULL));

@@ -2,12 +2,9 @@
 /*
  * The mtty sample mediated device on the VFIO PCI interrupt frontend:
  * create an mtty mdev, open it through the VFIO device cdev and iommufd,
- * and check that the interrupts its emulated 16550 UART raises reach the
- * user's eventfd, with INTx automasked until unmasked and MSI not.
- *
- * mtty raises its interrupt when the user enables the transmitter-empty
- * interrupt (IER.THRI) while its FIFO is empty, and when a written byte
- * brings the FIFO to the trigger level with IER.RDI set.
+ * and check that the interrupts its emulated 16550 UART raises
+ * (lib/drivers/mtty) reach the user's eventfd, with INTx automasked until
+ * unmasked and MSI not.
  */
 
 #include <errno.h>
@@ -24,9 +21,8 @@
 #include <linux/vfio.h>
 
 #include "../../kselftest_harness.h"
-#include "../common/drv_util.h"
-
-#define MTTY_TYPES	"/sys/class/mdev_bus/mtty/mdev_supported_types"
+#include "vfio_util.h"
+#include "drivers/mtty/mtty.h"
 
 FIXTURE(mtty) {
 	char uuid[64];
@@ -86,33 +82,16 @@ FIXTURE_TEARDOWN(mtty)
 
 static int set_trigger(int device, uint32_t index, int32_t fd)
 {
-	return set_irqs(device, VFIO_IRQ_SET_DATA_EVENTFD |
-			VFIO_IRQ_SET_ACTION_TRIGGER, index, 0, 1, &fd,
-			sizeof(fd));
+	return vfio_device_set_irqs(device, VFIO_IRQ_SET_DATA_EVENTFD |
+				    VFIO_IRQ_SET_ACTION_TRIGGER, index, 0, 1,
+				    &fd, sizeof(fd));
 }
 
 static int set_none(int device, uint32_t action, uint32_t index,
 		    uint32_t count)
 {
-	return set_irqs(device, VFIO_IRQ_SET_DATA_NONE | action, index, 0,
-			count, NULL, 0);
-}
-
-/* Write one UART register of port 0 (BAR0 of mtty) */
-static int uart_write(int device, uint64_t bar0, unsigned int reg,
-		      uint8_t val)
-{
-	return pwrite(device, &val, 1, bar0 + reg) == 1 ? 0 : -1;
-}
-
-/* Make the UART raise its interrupt: enable THRI with an empty FIFO */
-static int raise_thri(int device, uint64_t bar0)
-{
-	if (uart_write(device, bar0, UART_FCR,
-		       UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT) ||
-	    uart_write(device, bar0, UART_IER, 0))
-		return -1;
-	return uart_write(device, bar0, UART_IER, UART_IER_THRI);
+	return vfio_device_set_irqs(device, VFIO_IRQ_SET_DATA_NONE | action,
+				    index, 0, count, NULL, 0);
 }
 
 TEST_F(mtty, irq_info)
@@ -137,9 +116,8 @@ TEST_F(mtty, irq_info)
 	info.index = VFIO_PCI_REQ_IRQ_INDEX;
 	EXPECT_EQ(-1, ioctl(self->device, VFIO_DEVICE_GET_IRQ_INFO, &info));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, set_trigger(self->device, VFIO_PCI_MSIX_IRQ_INDEX,
-				  self->efd));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-EINVAL, set_trigger(self->device, VFIO_PCI_MSIX_IRQ_INDEX,
+				       self->efd));
 }
 
 TEST_F(mtty, intx)
@@ -148,44 +126,44 @@ TEST_F(mtty, intx)
 				 self->efd));
 
 	/* the UART's interrupt reaches the eventfd ... */
-	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(1, eventfd_wait(self->efd, 2000));
+	ASSERT_EQ(0, mtty_raise_thri(self->device, self->bar0));
+	EXPECT_EQ(1, efd_wait(self->efd, 1, 2000));
 
 	/* ... and masks INTx: nothing more until the user unmasks */
-	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(0, eventfd_wait(self->efd, 200));
+	ASSERT_EQ(0, mtty_raise_thri(self->device, self->bar0));
+	EXPECT_EQ(0, efd_wait(self->efd, 1, 200));
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_UNMASK,
 			      VFIO_PCI_INTX_IRQ_INDEX, 1));
-	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(1, eventfd_wait(self->efd, 2000));
+	ASSERT_EQ(0, mtty_raise_thri(self->device, self->bar0));
+	EXPECT_EQ(1, efd_wait(self->efd, 1, 2000));
 
 	/* a mask from the user silences it too, loopback included */
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_UNMASK,
 			      VFIO_PCI_INTX_IRQ_INDEX, 1));
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_MASK,
 			      VFIO_PCI_INTX_IRQ_INDEX, 1));
-	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
+	ASSERT_EQ(0, mtty_raise_thri(self->device, self->bar0));
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
 			      VFIO_PCI_INTX_IRQ_INDEX, 1));
-	EXPECT_EQ(0, eventfd_wait(self->efd, 200));
+	EXPECT_EQ(0, efd_wait(self->efd, 1, 200));
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_UNMASK,
 			      VFIO_PCI_INTX_IRQ_INDEX, 1));
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
 			      VFIO_PCI_INTX_IRQ_INDEX, 1));
-	EXPECT_EQ(1, eventfd_wait(self->efd, 2000));
+	EXPECT_EQ(1, efd_wait(self->efd, 1, 2000));
 
 	/* no mask eventfd */
-	EXPECT_EQ(-1, set_irqs(self->device, VFIO_IRQ_SET_DATA_EVENTFD |
-			       VFIO_IRQ_SET_ACTION_MASK,
-			       VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &self->efd,
-			       sizeof(int32_t)));
-	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-ENOTTY, vfio_device_set_irqs(self->device,
+						VFIO_IRQ_SET_DATA_EVENTFD |
+						VFIO_IRQ_SET_ACTION_MASK,
+						VFIO_PCI_INTX_IRQ_INDEX, 0, 1,
+						&self->efd, sizeof(int32_t)));
 
 	/* disabled, the UART's interrupt goes nowhere */
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
 			      VFIO_PCI_INTX_IRQ_INDEX, 0));
-	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(0, eventfd_wait(self->efd, 200));
+	ASSERT_EQ(0, mtty_raise_thri(self->device, self->bar0));
+	EXPECT_EQ(0, efd_wait(self->efd, 1, 200));
 }
 
 TEST_F(mtty, intx_unmask_eventfd)
@@ -196,20 +174,21 @@ TEST_F(mtty, intx_unmask_eventfd)
 	ASSERT_LE(0, unmask);
 	ASSERT_EQ(0, set_trigger(self->device, VFIO_PCI_INTX_IRQ_INDEX,
 				 self->efd));
-	ASSERT_EQ(0, set_irqs(self->device, VFIO_IRQ_SET_DATA_EVENTFD |
-			      VFIO_IRQ_SET_ACTION_UNMASK,
-			      VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &unmask,
-			      sizeof(int32_t)));
-	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(1, eventfd_wait(self->efd, 2000));
-	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(0, eventfd_wait(self->efd, 200));
+	ASSERT_EQ(0, vfio_device_set_irqs(self->device,
+					  VFIO_IRQ_SET_DATA_EVENTFD |
+					  VFIO_IRQ_SET_ACTION_UNMASK,
+					  VFIO_PCI_INTX_IRQ_INDEX, 0, 1,
+					  &unmask, sizeof(int32_t)));
+	ASSERT_EQ(0, mtty_raise_thri(self->device, self->bar0));
+	EXPECT_EQ(1, efd_wait(self->efd, 1, 2000));
+	ASSERT_EQ(0, mtty_raise_thri(self->device, self->bar0));
+	EXPECT_EQ(0, efd_wait(self->efd, 1, 200));
 
 	/* a write to the unmask eventfd unmasks */
 	ASSERT_EQ(sizeof(one), write(unmask, &one, sizeof(one)));
 	usleep(100000);
-	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(1, eventfd_wait(self->efd, 2000));
+	ASSERT_EQ(0, mtty_raise_thri(self->device, self->bar0));
+	EXPECT_EQ(1, efd_wait(self->efd, 1, 2000));
 	close(unmask);
 }
 
@@ -222,49 +201,48 @@ TEST_F(mtty, msi)
 				 self->efd));
 
 	/* MSI is not masked: every interrupt arrives */
-	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(2, eventfd_wait(self->efd, 2000));
+	ASSERT_EQ(0, mtty_raise_thri(self->device, self->bar0));
+	ASSERT_EQ(0, mtty_raise_thri(self->device, self->bar0));
+	EXPECT_EQ(2, efd_wait(self->efd, 1, 2000));
 
 	/* data in the FIFO at the trigger level raises it too */
-	ASSERT_EQ(0, uart_write(self->device, self->bar0, UART_FCR,
-				UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR |
-				UART_FCR_CLEAR_XMIT));
-	ASSERT_EQ(0, uart_write(self->device, self->bar0, UART_IER,
-				UART_IER_RDI));
-	ASSERT_EQ(0, uart_write(self->device, self->bar0, UART_TX, 'x'));
-	EXPECT_EQ(1, eventfd_wait(self->efd, 2000));
+	ASSERT_EQ(0, mtty_uart_write(self->device, self->bar0, UART_FCR,
+				     UART_FCR_ENABLE_FIFO |
+				     UART_FCR_CLEAR_RCVR |
+				     UART_FCR_CLEAR_XMIT));
+	ASSERT_EQ(0, mtty_uart_write(self->device, self->bar0, UART_IER,
+				     UART_IER_RDI));
+	ASSERT_EQ(0, mtty_uart_write(self->device, self->bar0, UART_TX, 'x'));
+	EXPECT_EQ(1, efd_wait(self->efd, 1, 2000));
 
 	/* one index at a time */
-	EXPECT_EQ(-1, set_trigger(self->device, VFIO_PCI_INTX_IRQ_INDEX,
-				  other));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-EINVAL, set_trigger(self->device, VFIO_PCI_INTX_IRQ_INDEX,
+				       other));
 
 	/* a new eventfd takes over */
 	ASSERT_EQ(0, set_trigger(self->device, VFIO_PCI_MSI_IRQ_INDEX, other));
-	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(1, eventfd_wait(other, 2000));
-	EXPECT_EQ(0, eventfd_wait(self->efd, 200));
+	ASSERT_EQ(0, mtty_raise_thri(self->device, self->bar0));
+	EXPECT_EQ(1, efd_wait(other, 1, 2000));
+	EXPECT_EQ(0, efd_wait(self->efd, 1, 200));
 
 	/* loopback */
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
 			      VFIO_PCI_MSI_IRQ_INDEX, 1));
-	EXPECT_EQ(1, eventfd_wait(other, 2000));
+	EXPECT_EQ(1, efd_wait(other, 1, 2000));
 
 	/* no masking of MSI through VFIO */
-	EXPECT_EQ(-1, set_none(self->device, VFIO_IRQ_SET_ACTION_MASK,
-			       VFIO_PCI_MSI_IRQ_INDEX, 1));
-	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-ENOTTY, set_none(self->device, VFIO_IRQ_SET_ACTION_MASK,
+				    VFIO_PCI_MSI_IRQ_INDEX, 1));
 
 	/* disabled, then INTx may take over */
 	ASSERT_EQ(0, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
 			      VFIO_PCI_MSI_IRQ_INDEX, 0));
-	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(0, eventfd_wait(other, 200));
+	ASSERT_EQ(0, mtty_raise_thri(self->device, self->bar0));
+	EXPECT_EQ(0, efd_wait(other, 1, 200));
 	EXPECT_EQ(0, set_trigger(self->device, VFIO_PCI_INTX_IRQ_INDEX,
 				 self->efd));
-	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(1, eventfd_wait(self->efd, 2000));
+	ASSERT_EQ(0, mtty_raise_thri(self->device, self->bar0));
+	EXPECT_EQ(1, efd_wait(self->efd, 1, 2000));
 	close(other);
 }
 
@@ -278,11 +256,10 @@ TEST_F(mtty, close_drops_eventfds)
 	/* reopened, the device has no index enabled */
 	self->device = mdev_open(self->uuid, &self->iommufd);
 	ASSERT_LE(0, self->device);
-	ASSERT_EQ(0, raise_thri(self->device, self->bar0));
-	EXPECT_EQ(0, eventfd_wait(self->efd, 200));
-	EXPECT_EQ(-1, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
-			       VFIO_PCI_MSI_IRQ_INDEX, 1));
-	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, mtty_raise_thri(self->device, self->bar0));
+	EXPECT_EQ(0, efd_wait(self->efd, 1, 200));
+	EXPECT_EQ(-EINVAL, set_none(self->device, VFIO_IRQ_SET_ACTION_TRIGGER,
+				    VFIO_PCI_MSI_IRQ_INDEX, 1));
 }
 
 TEST_HARNESS_MAIN

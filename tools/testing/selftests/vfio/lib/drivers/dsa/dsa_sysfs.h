@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers the DSA kselftests share (drivers/dsa, drivers/idxd-vdev): the
- * DSA devices of the dsa bus.
+ * The DSA devices of the dsa bus, as the idxd driver shows them
+ * (drivers/dsa, drivers/idxd-vdev).
  */
 #ifndef DSA_SYSFS_H
 #define DSA_SYSFS_H
 
 #include <stddef.h>
 
-#include "../common/drv_util.h"
+#include "vfio_util.h"
 
 #define DSA_SYSFS		"/sys/bus/dsa"
 

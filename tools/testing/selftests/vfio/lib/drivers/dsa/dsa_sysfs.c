@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Helpers the DSA kselftests share: the DSA devices of the dsa bus.
+ * The DSA devices of the dsa bus, as the idxd driver shows them.
  * Errors are negative errnos.
  */
 
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../common/drv_util.h"
+#include "vfio_util.h"
 #include "dsa_sysfs.h"
 
 /* The PCI address of dsa device @dsa ("dsa0") */

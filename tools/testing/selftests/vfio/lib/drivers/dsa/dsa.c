@@ -7,10 +7,11 @@
 
 #include <cpuid.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/pci_regs.h>
 
-#include "vfio_pci_dsa.h"
+#include "dsa.h"
 
 __u64 dsa_read64(struct dsa *d, __u64 off)
 {
@@ -156,3 +157,65 @@ void dsa_noop(struct dsa *d, __u32 flags, __u16 handle, __u64 compl)
 		memcpy((__u8 *)desc + DSA_DESC_COMPL_ADDR, &compl, sizeof(compl));
 	dsa_submit(d, desc);
 }
+
+/* The DSA as a vfio_pci_driver: a NOOP with RCI raises an MSI-X vector. */
+struct dsa_driver {
+	struct dsa dsa;
+	__u16 handle[];		/* of each MSI-X vector */
+};
+
+/*
+ * WQ 0 of at most 32 descriptors and an interrupt handle for each MSI-X
+ * vector.
+ */
+static int dsa_driver_init(struct vfio_pci_driver *drv)
+{
+	struct dsa_driver *dd;
+	unsigned int v;
+	int err;
+
+	dd = calloc(1, sizeof(*dd) + drv->nvec * sizeof(dd->handle[0]));
+	if (!dd)
+		return -ENOMEM;
+	drv->priv = dd;
+	err = dsa_init(&dd->dsa, drv->dev, 32);
+	for (v = 0; !err && v < drv->nvec; v++)
+		err = dsa_int_handle(&dd->dsa, v, &dd->handle[v]);
+	return err;
+}
+
+static int dsa_driver_fire(struct vfio_pci_driver *drv, int v)
+{
+	struct dsa_driver *dd = drv->priv;
+
+	if (v < 0 || (unsigned int)v >= drv->nvec)
+		return -EINVAL;
+	dsa_noop(&dd->dsa, DSA_DESC_FLAG_RCI, dd->handle[v], 0);
+	return 0;
+}
+
+static void dsa_driver_remove(struct vfio_pci_driver *drv)
+{
+	free(drv->priv);
+}
+
+struct dsa *dsa_driver_dsa(struct vfio_pci_driver *drv)
+{
+	return &((struct dsa_driver *)drv->priv)->dsa;
+}
+
+__u16 dsa_driver_handle(struct vfio_pci_driver *drv, unsigned int v)
+{
+	return ((struct dsa_driver *)drv->priv)->handle[v];
+}
+
+const struct vfio_pci_driver_ops dsa_driver_ops = {
+	.name = "intel-dsa",
+	.vendor = DSA_VENDOR,
+	.device = DSA_DEVICE,
+	.msix = true,
+	.denylisted = true,
+	.init = dsa_driver_init,
+	.fire = dsa_driver_fire,
+	.remove = dsa_driver_remove,
+};

@@ -1,98 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A PCI device driven from user space through vfio-pci with the legacy
- * group/container uAPI (VFIO_TYPE1v2_IOMMU), which both the Debian 6.12
- * kernel and the project's kernel offer.
+ * PCI devices in sysfs, and a PCI device driven from user space through
+ * vfio-pci with the legacy group/container uAPI (VFIO_TYPE1v2_IOMMU),
+ * which both the Debian 6.12 kernel and the project's kernel offer.
  */
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/pci_regs.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#include "vfio_pci_util.h"
+#include "vfio_util.h"
 
 #define SYSFS_PCI	"/sys/bus/pci"
-
-void vfio_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-/* Copy @src into @dst of @len bytes, cut short if need be. */
-static void copy_str(char *dst, size_t len, const char *src)
-{
-	size_t n = strlen(src);
-
-	if (n >= len)
-		n = len - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
-}
-
-static int write_file(const char *path, const char *str)
-{
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, str, strlen(str));
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != strlen(str))
-		err = -EIO;
-	close(fd);
-	return err;
-}
 
 static unsigned long read_hex(const char *path)
 {
 	char buf[32];
 
-	if (read_file(path, buf, sizeof(buf)) < 0)
+	if (sysfs_read(path, buf, sizeof(buf)))
 		return ULONG_MAX;
 	return strtoul(buf, NULL, 16);
 }
@@ -122,24 +55,22 @@ int pci_find_device(unsigned int vendor, unsigned int device, char *bdf, size_t 
 	closedir(d);
 	if (!best[0])
 		return -ENODEV;
-	copy_str(bdf, len, best);
-	return 0;
+	return copy_str(bdf, len, best);
 }
 
-/* The name of the driver bound to @bdf, "" if none. */
-static void current_driver(const char *bdf, char *name, size_t len)
+void pci_driver_of(const char *bdf, char *name, size_t len)
 {
-	char path[PATH_MAX], target[PATH_MAX];
+	char path[PATH_MAX], target[PATH_MAX], *base;
 	ssize_t n;
 
+	name[0] = '\0';
 	snprintf(path, sizeof(path), SYSFS_PCI "/devices/%s/driver", bdf);
 	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0) {
-		name[0] = '\0';
+	if (n < 0)
 		return;
-	}
 	target[n] = '\0';
-	copy_str(name, len, strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
+	base = strrchr(target, '/');
+	copy_str(name, len, base ? base + 1 : target);
 }
 
 int vfio_pci_driver_load(bool disable_denylist, bool exact)
@@ -148,7 +79,7 @@ int vfio_pci_driver_load(bool disable_denylist, bool exact)
 	bool cur;
 
 	if (!access(SYSFS_PCI "/drivers/vfio-pci", F_OK)) {
-		read_file("/sys/module/vfio_pci/parameters/disable_denylist", val, sizeof(val));
+		sysfs_read("/sys/module/vfio_pci/parameters/disable_denylist", val, sizeof(val));
 		cur = val[0] == 'Y';
 		if (cur == disable_denylist || (cur && !exact))
 			return 0;
@@ -176,13 +107,13 @@ static int bind_vfio_pci(struct vfio_pci_dev *dev, bool denylisted)
 	if (err)
 		return err;
 
-	current_driver(dev->bdf, dev->orig_driver, sizeof(dev->orig_driver));
+	pci_driver_of(dev->bdf, dev->orig_driver, sizeof(dev->orig_driver));
 	if (!strcmp(dev->orig_driver, "vfio-pci"))
 		return 0;
 
 	if (dev->orig_driver[0]) {
 		snprintf(path, sizeof(path), SYSFS_PCI "/devices/%s/driver/unbind", dev->bdf);
-		err = write_file(path, dev->bdf);
+		err = sysfs_write(path, dev->bdf);
 		if (err) {
 			vfio_log("%s: unbinding from %s: %s", dev->bdf, dev->orig_driver,
 				 strerror(-err));
@@ -190,14 +121,14 @@ static int bind_vfio_pci(struct vfio_pci_dev *dev, bool denylisted)
 		}
 	}
 	snprintf(path, sizeof(path), SYSFS_PCI "/devices/%s/driver_override", dev->bdf);
-	err = write_file(path, "vfio-pci");
+	err = sysfs_write(path, "vfio-pci");
 	if (err) {
 		vfio_log("%s: driver_override: %s", dev->bdf, strerror(-err));
 		return err;
 	}
 	dev->override_set = true;
-	err = write_file(SYSFS_PCI "/drivers/vfio-pci/bind", dev->bdf);
-	current_driver(dev->bdf, drv, sizeof(drv));
+	err = sysfs_write(SYSFS_PCI "/drivers/vfio-pci/bind", dev->bdf);
+	pci_driver_of(dev->bdf, drv, sizeof(drv));
 	if (err || strcmp(drv, "vfio-pci")) {
 		vfio_log("%s: binding to vfio-pci: %s (driver now '%s')", dev->bdf,
 			 strerror(err ? -err : ENODEV), drv);
@@ -213,20 +144,20 @@ static void restore_driver(struct vfio_pci_dev *dev)
 
 	if (!dev->override_set)
 		return;
-	current_driver(dev->bdf, drv, sizeof(drv));
+	pci_driver_of(dev->bdf, drv, sizeof(drv));
 	if (!strcmp(drv, "vfio-pci")) {
-		err = write_file(SYSFS_PCI "/drivers/vfio-pci/unbind", dev->bdf);
+		err = sysfs_write(SYSFS_PCI "/drivers/vfio-pci/unbind", dev->bdf);
 		if (err)
 			vfio_log("%s: unbinding from vfio-pci: %s", dev->bdf, strerror(-err));
 	}
 	snprintf(path, sizeof(path), SYSFS_PCI "/devices/%s/driver_override", dev->bdf);
-	err = write_file(path, "\n");
+	err = sysfs_write(path, "\n");
 	if (err)
 		vfio_log("%s: clearing driver_override: %s", dev->bdf, strerror(-err));
 	dev->override_set = false;
 	if (dev->orig_driver[0]) {
 		snprintf(path, sizeof(path), SYSFS_PCI "/drivers/%s/bind", dev->orig_driver);
-		err = write_file(path, dev->bdf);
+		err = sysfs_write(path, dev->bdf);
 		if (err)
 			vfio_log("%s: binding back to %s: %s", dev->bdf, dev->orig_driver,
 				 strerror(-err));
@@ -291,9 +222,9 @@ int vfio_pci_open(struct vfio_pci_dev *dev, const char *bdf, bool denylisted)
 	dev->container = -1;
 	dev->group = -1;
 	dev->fd = -1;
-	copy_str(dev->bdf, sizeof(dev->bdf), bdf);
-
-	err = bind_vfio_pci(dev, denylisted);
+	err = copy_str(dev->bdf, sizeof(dev->bdf), bdf);
+	if (!err)
+		err = bind_vfio_pci(dev, denylisted);
 	if (!err)
 		err = open_group(dev);
 	if (err)
@@ -527,8 +458,8 @@ int vfio_set_irqs_raw(struct vfio_pci_dev *dev, struct vfio_irq_set *set)
 	return ioctl(dev->fd, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
 }
 
-int vfio_set_irqs(struct vfio_pci_dev *dev, __u32 flags, __u32 index, __u32 start,
-		  __u32 count, const void *data, size_t len)
+int vfio_device_set_irqs(int device, __u32 flags, __u32 index, __u32 start,
+			 __u32 count, const void *data, size_t len)
 {
 	struct vfio_irq_set *set;
 	int ret;
@@ -543,9 +474,17 @@ int vfio_set_irqs(struct vfio_pci_dev *dev, __u32 flags, __u32 index, __u32 star
 	set->count = count;
 	if (len)
 		memcpy(set->data, data, len);
-	ret = vfio_set_irqs_raw(dev, set);
+	ret = ioctl(device, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
 	free(set);
+	if (ret)
+		errno = -ret;
 	return ret;
+}
+
+int vfio_set_irqs(struct vfio_pci_dev *dev, __u32 flags, __u32 index, __u32 start,
+		  __u32 count, const void *data, size_t len)
+{
+	return vfio_device_set_irqs(dev->fd, flags, index, start, count, data, len);
 }
 
 int vfio_set_eventfds(struct vfio_pci_dev *dev, __u32 index, __u32 start, __u32 count,
@@ -577,69 +516,4 @@ int vfio_trigger_bool(struct vfio_pci_dev *dev, __u32 index, __u32 start, __u32 
 {
 	return vfio_set_irqs(dev, VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_TRIGGER,
 			     index, start, count, bools, count);
-}
-
-int efd_new(void)
-{
-	return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-}
-
-__u64 efd_take(int fd)
-{
-	__u64 v;
-
-	if (read(fd, &v, sizeof(v)) != sizeof(v))
-		return 0;
-	return v;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-__u64 efd_wait(int fd, __u64 want, int timeout_ms)
-{
-	long long end = now_ms() + timeout_ms;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	__u64 got = 0;
-	long long left;
-
-	while (got < want) {
-		left = end - now_ms();
-		if (left < 0)
-			left = 0;
-		if (poll(&p, 1, left) <= 0) {
-			if (!left || errno != EINTR)
-				break;
-			continue;
-		}
-		got += efd_take(fd);
-	}
-	return got;
-}
-
-int proc_interrupts_count(const char *name, bool *remapped)
-{
-	char line[1024];
-	int n = 0;
-	FILE *f;
-
-	if (remapped)
-		*remapped = true;
-	f = fopen("/proc/interrupts", "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strstr(line, name))
-			continue;
-		n++;
-		if (remapped && !strstr(line, " IR-"))
-			*remapped = false;
-	}
-	fclose(f);
-	return n;
 }

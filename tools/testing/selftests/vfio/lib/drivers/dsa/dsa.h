@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * An Intel DSA (8086:0b25) opened with vfio_pci_util: one dedicated WQ
+ * An Intel DSA (8086:0b25) opened through vfio-pci: one dedicated WQ
  * configured and enabled from user space, interrupt handles, and
  * descriptors submitted with MOVDIR64B through the WQ's MSI-X portal.
  * Register layout from the DSA architecture specification.
  */
-#ifndef VFIO_PCI_DSA_H
-#define VFIO_PCI_DSA_H
+#ifndef VFIO_LIB_DSA_H
+#define VFIO_LIB_DSA_H
 
 #include <stdbool.h>
 #include <linux/const.h>
 #include <linux/types.h>
 
-#include "vfio_pci_util.h"
+#include "vfio_util.h"
 
 #define DSA_VENDOR		0x8086
 #define DSA_DEVICE		0x0b25
@@ -111,4 +111,11 @@ void dsa_submit(struct dsa *d, const void *desc);
  */
 void dsa_noop(struct dsa *d, __u32 flags, __u16 handle, __u64 compl);
 
-#endif
+/*
+ * The DSA of a vfio_pci_driver of dsa_driver_ops, once initialized, and
+ * the interrupt handle of its MSI-X vector @v.
+ */
+struct dsa *dsa_driver_dsa(struct vfio_pci_driver *drv);
+__u16 dsa_driver_handle(struct vfio_pci_driver *drv, unsigned int v);
+
+#endif /* VFIO_LIB_DSA_H */

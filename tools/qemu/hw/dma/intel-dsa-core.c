@@ -193,6 +193,7 @@ static uint16_t dsa_pasid_ctrl(IntelDSACore *s)
  */
 static void dsa_msix_notify(IntelDSACore *s, unsigned vector)
 {
+    trace_intel_dsa_msix_notify(vector);
     msix_notify(s->owner, vector);
 }
 
@@ -202,12 +203,14 @@ static void dsa_ims_send(IntelDSACore *s, unsigned slot)
 
     msg.address = ((uint64_t)s->ims[slot][1] << 32) | s->ims[slot][0];
     msg.data = s->ims[slot][2];
+    trace_intel_dsa_ims_notify(slot, msg.address, msg.data);
     msi_send_message(s->owner, msg);
 }
 
 static void dsa_ims_notify(IntelDSACore *s, unsigned slot)
 {
     if (s->ims[slot][3] & DSA_IMS_CTRL_MASK) {
+        trace_intel_dsa_ims_pending(slot);
         s->ims[slot][3] |= DSA_IMS_CTRL_PENDING;
         return;
     }
@@ -262,6 +265,7 @@ static bool dsa_evl_write(IntelDSACore *s, const uint64_t *err,
            (uint64_t)s->evl_tail * DSA_EVL_ENTRY_SIZE;
     if (dma_memory_write(dsa_evl_as(s), addr, entry, sizeof(entry),
                          MEMTXATTRS_UNSPECIFIED)) {
+        trace_intel_dsa_evl_fault(addr);
         return false;
     }
     s->evl_tail = (s->evl_tail + 1) % size;
@@ -312,9 +316,11 @@ static void dsa_swerr(IntelDSACore *s, uint8_t err, int wq_id,
         uint64_t evl[4] = { e[0] | DSA_EVL_ERR_INFO_VALID, e[1], e[2], 0 };
 
         if (dsa_evl_write(s, evl, rec)) {
+            trace_intel_dsa_error(err, wq_id, "the event log");
             return;
         }
     }
+    trace_intel_dsa_error(err, wq_id, "SWERR");
 
     if (s->swerr[0] & DSA_SWERR_VALID) {
         s->swerr[0] |= DSA_SWERR_OVERFLOW;
@@ -330,10 +336,17 @@ static void dsa_swerr(IntelDSACore *s, uint8_t err, int wq_id,
 static MemTxResult dsa_dma(IntelDSACore *s, DSAWorkQueue *wq, uint64_t addr,
                            void *buf, uint64_t len, DMADirection dir)
 {
+    MemTxResult res;
+
     if (!dsa_bus_master(s)) {
         return MEMTX_ERROR;
     }
-    return dma_memory_rw(wq->as, addr, buf, len, dir, MEMTXATTRS_UNSPECIFIED);
+    res = dma_memory_rw(wq->as, addr, buf, len, dir, MEMTXATTRS_UNSPECIFIED);
+    if (res != MEMTX_OK) {
+        trace_intel_dsa_dma_fault(wq - s->wqs, wq->pasid_en, wq->pasid, addr,
+                                  dir == DMA_DIRECTION_FROM_DEVICE);
+    }
+    return res;
 }
 
 /* The next chunk from @pos (ascending) that stays within a page. */
@@ -466,8 +479,8 @@ static void dsa_op_fail(DSAOp *op, uint8_t status)
  * Check a descriptor before running it.  Returns false, with the error
  * in op->res, for a descriptor that must not run.
  */
-static bool dsa_op_validate(IntelDSACore *s, DSAWorkQueue *wq, DSAOp *op,
-                            bool ims, bool in_batch)
+static bool dsa_op_check(IntelDSACore *s, DSAWorkQueue *wq, DSAOp *op,
+                         bool ims, bool in_batch)
 {
     DSADesc *d = &op->d;
     uint32_t bad;
@@ -546,6 +559,28 @@ static bool dsa_op_validate(IntelDSACore *s, DSAWorkQueue *wq, DSAOp *op,
         break;
     }
     return true;
+}
+
+static bool dsa_op_validate(IntelDSACore *s, DSAWorkQueue *wq, DSAOp *op,
+                            bool ims, bool in_batch)
+{
+    unsigned wq_id = wq - s->wqs;
+
+    bool ok;
+
+    trace_intel_dsa_desc_start(wq_id, op->d.opcode, op->d.flags, op->d.size,
+                               in_batch);
+    ok = dsa_op_check(s, wq, op, ims, in_batch);
+    if ((op->d.flags & DSA_FLAG_RCI) && !op->irq_ok) {
+        trace_intel_dsa_int_denied(wq_id, op->d.int_handle, ims);
+    }
+    if (ok) {
+        return true;
+    }
+    qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: wq %u: invalid descriptor, "
+                  "opcode 0x%x flags 0x%x: status 0x%x\n", wq_id,
+                  op->d.opcode, op->d.flags, op->res.status);
+    return false;
 }
 
 static void dsa_op_fault(DSAOp *op, uint64_t addr, bool write)
@@ -687,6 +722,7 @@ static void dsa_op_complete(IntelDSACore *s, unsigned wq_id, DSAOp *op,
      * may have changed while the descriptor ran: check them again.
      */
     if (op->irq_ok && !dsa_int_permitted(s, wq, d->int_handle, ims)) {
+        trace_intel_dsa_int_denied(wq_id, d->int_handle, ims);
         op->irq_ok = false;
         if (r->status == DSA_COMP_SUCCESS) {
             r->status = DSA_COMP_INT_HANDLE_INVAL;
@@ -694,6 +730,8 @@ static void dsa_op_complete(IntelDSACore *s, unsigned wq_id, DSAOp *op,
         }
     }
 
+    trace_intel_dsa_desc_done(wq_id, d->opcode, r->status, r->bytes,
+                              in_batch);
     rec[DSA_COMPL_STATUS] = r->status;
     if (r->status == DSA_COMP_PAGE_FAULT_NOBOF && r->fault_write) {
         rec[DSA_COMPL_STATUS] |= DSA_COMP_STATUS_WRITE;
@@ -882,6 +920,8 @@ static bool dsa_wq_runnable(IntelDSACore *s, DSAWorkQueue *wq)
 
 static void dsa_cmd_done(IntelDSACore *s, uint8_t err, uint16_t result)
 {
+    trace_intel_dsa_cmd_done((s->cmd >> DSA_CMD_SHIFT) & DSA_CMD_MASK, err,
+                             result);
     s->cmdsts = err | (uint32_t)result << DSA_CMDSTS_RESULT_SHIFT;
     s->pending_cmd = 0;
     if (s->cmd & DSA_CMD_INT_REQ) {
@@ -976,6 +1016,7 @@ static void dsa_cmd_wait_drain(IntelDSACore *s, unsigned cmd, uint64_t wqs)
 
         wq->drain_target = (wqs & (1ULL << i)) ? wq->submitted : 0;
     }
+    trace_intel_dsa_cmd_wait(cmd, wqs);
     s->pending_cmd = cmd;
     dsa_finish_pending_cmd(s);
 }
@@ -1057,6 +1098,8 @@ static uint8_t dsa_cmd_enable_wq(IntelDSACore *s, uint32_t operand)
     unsigned i;
 
     if (operand >= s->num_wqs) {
+        qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: ENABLE_WQ of WQ %u, "
+                      "which does not exist\n", operand);
         return DSA_CMDSTS_INVAL_WQIDX;
     }
     if (!dsa_enabled(s)) {
@@ -1110,6 +1153,9 @@ static uint8_t dsa_cmd_enable_wq(IntelDSACore *s, uint32_t operand)
     if (wq->pasid_en) {
         wq->as = pci_device_iommu_pasid_address_space(pdev, wq->pasid);
     }
+    if (wq->pasid_en && !wq->as) {
+        trace_intel_dsa_wq_no_pasid_as(operand, wq->pasid);
+    }
     if (!wq->as) {
         /*
          * No PASID, or an IOMMU without per-PASID address spaces:
@@ -1141,6 +1187,8 @@ static uint8_t dsa_wq_operand(IntelDSACore *s, uint32_t operand,
         }
         id = set * 16 + i;
         if (id >= s->num_wqs) {
+            qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: WQ operand 0x%x "
+                          "names WQ %u, which does not exist\n", operand, id);
             return DSA_CMDSTS_INVAL_WQIDX;
         }
         *wqs |= 1ULL << id;
@@ -1162,16 +1210,24 @@ static uint8_t dsa_cmd_int_handle(IntelDSACore *s, unsigned cmd,
      */
     if (cmd == DSA_CMD_REQUEST_INT_HANDLE) {
         if (idx >= n) {
+            qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: REQUEST_INT_HANDLE "
+                          "of %s entry %u, which does not exist\n",
+                          ims ? "IMS" : "MSI-X", idx);
             return DSA_CMDSTS_ERR_INVAL_INT_IDX;
         }
         set_bit(idx, map);
         *result = dsa_handle_make(s, idx, ims);
+        trace_intel_dsa_int_handle_grant(ims, idx, *result);
     } else {
         if (!dsa_handle_index(s, operand & 0xffff, ims, &idx) ||
             !test_bit(idx, map)) {
+            qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: RELEASE_INT_HANDLE "
+                          "of %s handle 0x%x, which is not granted\n",
+                          ims ? "IMS" : "MSI-X", operand & 0xffff);
             return DSA_CMDSTS_ERR_INVAL_INT_IDX;
         }
         clear_bit(idx, map);
+        trace_intel_dsa_int_handle_release(ims, idx, operand & 0xffff);
     }
     return DSA_CMDSTS_SUCCESS;
 }
@@ -1180,6 +1236,9 @@ static void dsa_soft_reset(IntelDSACore *s)
 {
     unsigned i;
 
+    trace_intel_dsa_int_handles_revoked(
+        bitmap_count_one(s->msix_handles, s->num_msix),
+        bitmap_count_one(s->ims_handles, s->num_ims));
     qemu_bh_cancel(s->bh);
     for (i = 0; i < s->num_wqs; i++) {
         dsa_wq_reset_config(&s->wqs[i]);
@@ -1214,6 +1273,12 @@ static void dsa_cmd_write(IntelDSACore *s, uint32_t val)
         qemu_log_mask(LOG_GUEST_ERROR,
                       "intel-dsa: command 0x%x while one is active\n", cmd);
         return;
+    }
+    trace_intel_dsa_cmd(cmd, operand, !!(val & DSA_CMD_INT_REQ));
+    if (val & ~(DSA_CMD_INT_REQ | DSA_CMD_MASK << DSA_CMD_SHIFT |
+                DSA_CMD_OPERAND_MASK)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: CMD 0x%x sets reserved "
+                      "bits\n", val);
     }
     s->cmd = val;
     s->cmdsts = DSA_CMDSTS_ACTIVE;
@@ -1304,6 +1369,8 @@ static void dsa_cmd_write(IntelDSACore *s, uint32_t val)
     case DSA_CMD_REQUEST_INT_HANDLE:
     case DSA_CMD_RELEASE_INT_HANDLE:
         if (!s->int_handles) {
+            qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: command %u, which "
+                          "CMDCAP does not offer\n", cmd);
             err = DSA_CMDSTS_INVAL_CMD;
             break;
         }
@@ -1311,6 +1378,8 @@ static void dsa_cmd_write(IntelDSACore *s, uint32_t val)
         break;
 
     default:
+        qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: unknown command %u\n",
+                      cmd);
         err = DSA_CMDSTS_INVAL_CMD;
         break;
     }
@@ -1358,12 +1427,16 @@ static void dsa_submit(IntelDSACore *s, unsigned wq_id, bool ims,
     uint32_t tail;
 
     if (!dsa_enabled(s) || !wq->enabled || wq->disabling) {
+        qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: descriptor to WQ %u, "
+                      "which is not enabled\n", wq_id);
         dsa_desc_parse(&d, desc);
         dsa_swerr(s, DSA_SWERR_WQ_NOT_ENABLED, wq_id, &d, NULL, false, 0,
                   0, false, 0, NULL);
         return;
     }
     if (wq->count == wq->size) {
+        qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: descriptor to WQ %u, "
+                      "which is full\n", wq_id);
         dsa_desc_parse(&d, desc);
         dsa_swerr(s, DSA_SWERR_WQ_FULL, wq_id, &d, wq, false, 0, 0, false, 0,
                   NULL);
@@ -1374,6 +1447,7 @@ static void dsa_submit(IntelDSACore *s, unsigned wq_id, bool ims,
     wq->ring_ims[tail] = ims;
     wq->count++;
     wq->submitted++;
+    trace_intel_dsa_desc_submit(wq_id, ims, wq->count);
     qemu_bh_schedule(s->bh);
 }
 
@@ -1466,6 +1540,16 @@ static uint64_t dsa_table_offset(IntelDSACore *s)
                << DSA_TABLE_IMS_SHIFT;
 }
 
+/* A write that sets reserved bits or tries to change read-only ones. */
+static void dsa_bad_write(hwaddr addr, uint32_t val, uint32_t bad,
+                          const char *why)
+{
+    if (bad) {
+        qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: write of 0x%x to 0x%"
+                      HWADDR_PRIx ": %s (0x%x)\n", val, addr, why, bad);
+    }
+}
+
 /* A qword of the capability and control block, 0x00-0xff. */
 static uint64_t dsa_ctrl_read64(IntelDSACore *s, hwaddr addr)
 {
@@ -1527,7 +1611,7 @@ static uint32_t dsa_wqcfg_read(IntelDSACore *s, unsigned wq_id, unsigned dw)
     return wq->cfg[dw];
 }
 
-uint32_t intel_dsa_core_reg_read(IntelDSACore *s, hwaddr addr)
+static uint32_t dsa_reg_read32(IntelDSACore *s, hwaddr addr)
 {
     uint64_t q;
     hwaddr off;
@@ -1552,16 +1636,30 @@ uint32_t intel_dsa_core_reg_read(IntelDSACore *s, hwaddr addr)
         return dsa_wqcfg_read(s, off / DSA_WQCFG_SIZE,
                               (off % DSA_WQCFG_SIZE) / 4);
     }
+    qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: read of 0x%" HWADDR_PRIx
+                  ", which is no register\n", addr);
     return 0;
+}
+
+uint32_t intel_dsa_core_reg_read(IntelDSACore *s, hwaddr addr)
+{
+    uint32_t val = dsa_reg_read32(s, addr);
+
+    trace_intel_dsa_reg_read(addr, val);
+    return val;
 }
 
 static void dsa_grpcfg_write(IntelDSACore *s, hwaddr off, uint32_t val)
 {
     unsigned g = off / DSA_GRPCFG_SIZE, qw = (off % DSA_GRPCFG_SIZE) / 8;
     uint64_t wmask, *q = &s->grpcfg[g][qw];
+    uint32_t cur = off & 4 ? *q >> 32 : *q;
+    hwaddr addr = s->grpcfg_off + off;
 
     if (dsa_enabled(s)) {
         /* Read-only while the device is enabled. */
+        dsa_bad_write(addr, val, val ^ cur,
+                      "GRPCFG is read-only while the device is enabled");
         return;
     }
     switch (qw) {
@@ -1577,8 +1675,11 @@ static void dsa_grpcfg_write(IntelDSACore *s, hwaddr off, uint32_t val)
         break;
     default:
         /* WQ bitmap qwords beyond 64 WQs, reserved qwords */
+        dsa_bad_write(addr, val, val, "reserved bits");
         return;
     }
+    dsa_bad_write(addr, val, val & ~(uint32_t)(off & 4 ? wmask >> 32 : wmask),
+                  "reserved bits");
     if (off & 4) {
         wmask &= 0xffffffff00000000ULL;
         *q = (*q & ~wmask) | (((uint64_t)val << 32) & wmask);
@@ -1592,11 +1693,24 @@ static void dsa_wqcfg_write(IntelDSACore *s, hwaddr off, uint32_t val)
 {
     DSAWorkQueue *wq = &s->wqs[off / DSA_WQCFG_SIZE];
     unsigned dw = (off % DSA_WQCFG_SIZE) / 4;
+    uint32_t cur = dsa_wqcfg_read(s, off / DSA_WQCFG_SIZE, dw);
+    hwaddr addr = s->wqcfg_off + off;
 
-    if (wq->enabled) {
-        /* Read-only while the WQ is enabled. */
+    if (dw == 6) {
+        /*
+         * Occupancy and state, read-only.  Software writes back what it
+         * read, maybe long ago: Linux's idxd ORs WQCFG into its copy.
+         */
         return;
     }
+    if (wq->enabled) {
+        /* Read-only while the WQ is enabled. */
+        dsa_bad_write(addr, val, val ^ cur,
+                      "WQCFG is read-only while the WQ is enabled");
+        return;
+    }
+    dsa_bad_write(addr, val, (val ^ cur) & ~dsa_wqcfg_wmask[dw],
+                  "read-only or reserved bits");
     wq->cfg[dw] = (wq->cfg[dw] & ~dsa_wqcfg_wmask[dw]) |
                   (val & dsa_wqcfg_wmask[dw]);
 }
@@ -1610,6 +1724,8 @@ static void dsa_evlcfg_write(IntelDSACore *s, hwaddr off, uint32_t val)
     };
     uint64_t *q = &s->evlcfg[off / 8], m = wmask[off / 8];
 
+    dsa_bad_write(DSA_REG_EVLCFG + off, val,
+                  val & ~(uint32_t)(off & 4 ? m >> 32 : m), "reserved bits");
     if (off & 4) {
         m &= 0xffffffff00000000ULL;
         *q = (*q & ~m) | (((uint64_t)val << 32) & m);
@@ -1619,43 +1735,74 @@ static void dsa_evlcfg_write(IntelDSACore *s, hwaddr off, uint32_t val)
     }
 }
 
-void intel_dsa_core_reg_write(IntelDSACore *s, hwaddr addr, uint32_t val)
+static void dsa_reg_write32(IntelDSACore *s, hwaddr addr, uint32_t val)
 {
+    uint32_t wmask, size;
+    uint64_t q;
     hwaddr off;
 
     switch (addr) {
     case DSA_REG_GENCFG:
+        wmask = DSA_GENCFG_USER_INT_EN | (s->evl ? DSA_GENCFG_EVL_EN : 0);
+        dsa_bad_write(addr, val, val & ~(wmask | DSA_GENCFG_RDBUF_LIMIT_MASK),
+                      "reserved bits");
         if (!dsa_enabled(s)) {
-            s->gencfg = val & (DSA_GENCFG_USER_INT_EN |
-                               (s->evl ? DSA_GENCFG_EVL_EN : 0));
+            s->gencfg = val & wmask;
+        } else {
+            dsa_bad_write(addr, val, (val & wmask) ^ s->gencfg,
+                          "GENCFG is read-only while the device is enabled");
         }
         return;
     case DSA_REG_GENCTRL:
-        s->genctrl = val & (DSA_GENCTRL_SOFTERR_INT_EN |
-                            DSA_GENCTRL_HALT_INT_EN |
-                            (s->evl ? DSA_GENCTRL_EVL_INT_EN : 0));
+        wmask = DSA_GENCTRL_SOFTERR_INT_EN | DSA_GENCTRL_HALT_INT_EN |
+                (s->evl ? DSA_GENCTRL_EVL_INT_EN : 0);
+        dsa_bad_write(addr, val, val & ~wmask, "reserved bits");
+        s->genctrl = val & wmask;
         return;
     case DSA_REG_EVLCFG:
     case DSA_REG_EVLCFG + 4:
     case DSA_REG_EVLCFG + 8:
     case DSA_REG_EVLCFG + 12:
-        if (s->evl && !dsa_enabled(s)) {
-            dsa_evlcfg_write(s, addr - DSA_REG_EVLCFG, val);
+        off = addr - DSA_REG_EVLCFG;
+        q = s->evlcfg[off / 8];
+        if (!s->evl) {
+            dsa_bad_write(addr, val, val, "there is no event log");
+        } else if (dsa_enabled(s)) {
+            dsa_bad_write(addr, val, val ^ (uint32_t)(off & 4 ? q >> 32 : q),
+                          "EVLCFG is read-only while the device is enabled");
+        } else {
+            dsa_evlcfg_write(s, off, val);
         }
         return;
     case DSA_REG_EVLSTATUS:
         if (s->evl) {
             /* The head, as far as software has read the log */
-            s->evl_head = (val & 0xffff) %
-                          MAX(s->evlcfg[1] & DSA_EVLCFG_SIZE_MASK, 1);
+            size = MAX(s->evlcfg[1] & DSA_EVLCFG_SIZE_MASK, 1);
+            dsa_bad_write(addr, val, val & 0xffff0000, "reserved bits");
+            if ((val & 0xffff) >= size) {
+                qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: event log head "
+                              "%u beyond its size %u\n", val & 0xffff, size);
+            }
+            s->evl_head = (val & 0xffff) % size;
+        } else {
+            dsa_bad_write(addr, val, val, "there is no event log");
         }
         return;
     case DSA_REG_EVLSTATUS + 4:
-        if (val & (DSA_EVLSTATUS_INT_PENDING >> 32)) {
+        /* The tail is read-only: software writes back what it read. */
+        wmask = DSA_EVLSTATUS_INT_PENDING >> 32;
+        dsa_bad_write(addr, val, val & ~(wmask | 0xffff), "reserved bits");
+        if (val & wmask) {
             s->evl_int_pending = false;
         }
         return;
     case DSA_REG_INTCAUSE:
+        dsa_bad_write(addr, val, val & ~(DSA_INTC_ERR | DSA_INTC_CMD |
+                                         DSA_INTC_OCCUPY |
+                                         DSA_INTC_PERFMON_OVFL |
+                                         DSA_INTC_HALT_STATE | DSA_INTC_EVL |
+                                         DSA_INTC_INT_HANDLE_REVOKED),
+                      "reserved bits");
         s->intcause &= ~val;
         return;
     case DSA_REG_CMD:
@@ -1670,12 +1817,20 @@ void intel_dsa_core_reg_write(IntelDSACore *s, hwaddr addr, uint32_t val)
         return;
     }
 
+    if (addr < 0x100) {
+        q = dsa_ctrl_read64(s, addr & ~(hwaddr)7);
+        dsa_bad_write(addr, val, val ^ (uint32_t)(addr & 4 ? q >> 32 : q),
+                      "read-only register");
+        return;
+    }
     if (addr >= s->msix_perm_off && addr < s->msix_perm_off + s->num_msix * 8) {
         off = addr - s->msix_perm_off;
+        wmask = DSA_MSIX_PERM_IGNORE | DSA_MSIX_PERM_PASID_EN | 0xfffff000u;
         if (!(off & 4)) {
-            s->msix_perm[off / 8] = val & (DSA_MSIX_PERM_IGNORE |
-                                           DSA_MSIX_PERM_PASID_EN |
-                                           0xfffff000u);
+            dsa_bad_write(addr, val, val & ~wmask, "reserved bits");
+            s->msix_perm[off / 8] = val & wmask;
+        } else {
+            dsa_bad_write(addr, val, val, "reserved bits");
         }
     } else if (addr >= s->grpcfg_off &&
                addr < s->grpcfg_off + s->num_groups * DSA_GRPCFG_SIZE) {
@@ -1683,7 +1838,16 @@ void intel_dsa_core_reg_write(IntelDSACore *s, hwaddr addr, uint32_t val)
     } else if (addr >= s->wqcfg_off &&
                addr < s->wqcfg_off + s->num_wqs * DSA_WQCFG_SIZE) {
         dsa_wqcfg_write(s, addr - s->wqcfg_off, val);
+    } else {
+        qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: write of 0x%x to 0x%"
+                      HWADDR_PRIx ", which is no register\n", val, addr);
     }
+}
+
+void intel_dsa_core_reg_write(IntelDSACore *s, hwaddr addr, uint32_t val)
+{
+    trace_intel_dsa_reg_write(addr, val);
+    dsa_reg_write32(s, addr, val);
 }
 
 /* The Interrupt Message Store */
@@ -1699,10 +1863,16 @@ void intel_dsa_core_ims_write(IntelDSACore *s, hwaddr addr, uint32_t val)
     unsigned dw = (addr % DSA_IMS_ENTRY_SIZE) / 4;
     uint32_t *ctrl = &s->ims[slot][3];
 
+    trace_intel_dsa_ims_write(slot, dw, val);
     if (dw != 3) {
         s->ims[slot][dw] = val;
         return;
     }
+    /* The pending bit is read-only: software may write back what it read */
+    dsa_bad_write(s->ims_off + addr, val,
+                  val & ~(DSA_IMS_CTRL_MASK | DSA_IMS_CTRL_PENDING |
+                          DSA_IMS_CTRL_PASID_EN | 0xfffff000u),
+                  "reserved bits");
     *ctrl = (*ctrl & DSA_IMS_CTRL_PENDING) |
             (val & (DSA_IMS_CTRL_MASK | DSA_IMS_CTRL_PASID_EN |
                     0xfffff000u));
@@ -1718,6 +1888,7 @@ void intel_dsa_core_prepare_flr(IntelDSACore *s)
 {
     /* The reset that follows revokes every handle granted so far */
     s->flr_epoch++;
+    trace_intel_dsa_flr(s->flr_epoch);
 }
 
 void intel_dsa_core_reset(IntelDSACore *s)

@@ -30,6 +30,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/log.h"
 #include "qemu/module.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
@@ -40,6 +41,7 @@
 #include "migration/vmstate.h"
 #include "qom/object.h"
 #include "intel-dsa-core.h"
+#include "trace.h"
 
 OBJECT_DECLARE_SIMPLE_TYPE(IntelDSAState, INTEL_DSA)
 
@@ -60,6 +62,8 @@ struct IntelDSAState {
 static uint64_t intel_dsa_portal_read(void *opaque, hwaddr addr,
                                       unsigned size)
 {
+    qemu_log_mask(LOG_GUEST_ERROR, "intel-dsa: read of portal 0x%"
+                  HWADDR_PRIx ", which is write-only\n", addr);
     return 0;
 }
 
@@ -149,6 +153,7 @@ static void intel_dsa_reset(DeviceState *dev)
     IntelDSAState *s = INTEL_DSA(dev);
     PCIDevice *pdev = PCI_DEVICE(s);
 
+    trace_intel_dsa_reset();
     intel_dsa_core_reset(&s->core);
     pci_set_word(pdev->config + DSA_PASID_CAP_OFFSET + PCI_PASID_CTRL, 0);
 }

@@ -17,7 +17,7 @@ export PATH := /usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
 
 VM := tools/testing/vm
 
-.PHONY: all deps linux qemu qemu10 selftests build run check bench soak checkpatch series kunit-config \
+.PHONY: all deps linux qemu qemu10 selftests build run check bench soak checkpatch series series-build kunit-config \
 	clean distclean help
 
 all: build
@@ -37,6 +37,7 @@ help:
 	@echo "                boot, a fresh seed per run; prints every seed"
 	@echo "make series     the kernel work as four patch sets to mail, with cover"
 	@echo "                letters, in build/series/"
+	@echo "make series-build  build every patch of the sets in turn (bisectability)"
 	@echo "make clean      remove build outputs, keep downloads and source trees"
 	@echo "make distclean  remove build/"
 
@@ -87,6 +88,9 @@ checkpatch: deps
 
 series: deps
 	tools/build/series.sh write
+
+series-build: series
+	tools/build/series.sh build
 
 clean:
 	rm -rf $(BUILD)/linux-obj $(BUILD)/linux-modules $(BUILD)/kselftest \

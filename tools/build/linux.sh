@@ -126,6 +126,13 @@ selftests() {
 	make -C "$SRC/tools/testing/selftests" -s O="$OBJ" KDIR="$OBJ" \
 		KHDR_INCLUDES="-isystem $OBJ/usr/include" \
 		TARGETS="$targets" INSTALL_PATH="$KSFT" install
+	# A test module is built in its source directory (Kbuild has no
+	# separate output directory for external modules before 6.13), and
+	# its .ko is installed above: keep the objects out of the tree, which
+	# the series check compares with the mailed patch sets.
+	find "$SRC/tools/testing/selftests" -type f \( -name '*.o' -o -name '*.ko' \
+		-o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' \
+		-o -name modules.order -o -name Module.symvers \) -delete
 }
 
 case "${1:-}" in

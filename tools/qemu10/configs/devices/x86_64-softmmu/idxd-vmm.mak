@@ -2,8 +2,8 @@
 # emulated host (configure --without-default-devices
 # --with-devices-x86_64=idxd-vmm): the q35 board and vfio-pci, with the
 # iommufd backend (-object iommufd) beside the legacy container, and PCIe
-# root ports to hot-plug it on.  VFIO
-# needs a Linux host, which configure detects whatever the features.
+# root ports to hot-plug it on.  VFIO needs a Linux host, which configure
+# detects whatever the features.
 
 CONFIG_Q35=y
 CONFIG_VFIO_PCI=y

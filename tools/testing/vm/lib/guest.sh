@@ -1,0 +1,183 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# guest.sh - what the end-to-end scenarios do inside the nested guest
+# (L2: Debian's unmodified kernel, busybox, bash, Debian's accel-config),
+# sourced in L2 before a scenario's guest part.  Each function prints
+# what it saw and returns non-zero, with a "guest: ..." line, when the
+# guest did not behave.
+#
+# Environment: VDEV_ITERATIONS (dmatest iterations per run, default 200).
+
+iterations=${VDEV_ITERATIONS:-200}
+TRACE=/sys/kernel/debug/tracing
+
+gfail() {
+	echo "guest: FAIL: $*"
+	dmesg | tail -40
+	return 1
+}
+
+# wait_for COND [TENTHS]: poll the shell condition COND every 0.2 s, at
+# most TENTHS times (default 300, a minute).
+wait_for() {
+	local i=0
+
+	while ! eval "$1"; do
+		i=$((i + 1))
+		[ $i -lt "${2:-300}" ] || return 1
+		sleep 0.2
+	done
+}
+
+# irqs NAME: interrupts of the /proc/interrupts lines that name NAME
+irqs() {
+	awk -v name="$1" 'index($0, name) {
+		for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) n += $i }
+	     END { print n + 0 }' /proc/interrupts
+}
+
+# vdsa: the virtual DSA's PCI address (the only 8086:0b25 function), or
+# nothing
+vdsa() {
+	local d
+
+	for d in /sys/bus/pci/devices/*; do
+		if [ "$(cat "$d/vendor")" = 0x8086 ] && [ "$(cat "$d/device")" = 0x0b25 ]; then
+			echo "${d##*/}"
+			return
+		fi
+	done
+}
+
+# probe_ok: idxd bound the virtual DSA, which came up with its misc vector
+# and no error.  Without a vIOMMU there is no SVA, and the vdev offers no
+# perfmon: idxd says both, and neither is an error.
+probe_ok() {
+	local dev
+
+	modprobe idxd || gfail "modprobe idxd" || return
+	wait_for '[ -n "$(vdsa)" ]' || gfail "no 8086:0b25 function" || return
+	dev=$(vdsa)
+	echo "guest: virtual DSA at $dev"
+	grep -qw movdir64b /proc/cpuinfo || gfail "no movdir64b in /proc/cpuinfo" || return
+	wait_for '[ -e /sys/bus/dsa/devices/dsa0/state ]' || gfail "no dsa0" || return
+	dmesg | grep -i idxd
+	if dmesg | grep -i idxd | grep -Ev 'user SVA feature|initialize perfmon' |
+	   grep -Eiq 'fail|error|halted|timeout'; then
+		gfail "idxd reported an error at probe"
+		return
+	fi
+	grep -E 'CPU|idxd' /proc/interrupts
+	grep -q idxd-misc /proc/interrupts || gfail "no idxd interrupt requested"
+}
+
+# wq_up: the vdev's WQ as a kernel dmaengine WQ, enabled (and the device)
+wq_up() {
+	if [ "$(cat /sys/bus/dsa/devices/dsa0/state)" != enabled ]; then
+		accel-config enable-device dsa0 || gfail "enable-device" || return
+	fi
+	accel-config config-wq dsa0/wq0.0 --type=kernel --name=dmaengine \
+		--driver-name=dmaengine || gfail "config-wq" || return
+	accel-config enable-wq dsa0/wq0.0 || gfail "enable-wq" || return
+	accel-config list
+}
+
+dmatest_chan() {
+	local chan
+
+	chan=$(ls -d /sys/bus/dsa/devices/wq0.0/dma*chan* 2>/dev/null | head -1)
+	chan=${chan##*/}
+	echo "${chan:-dma0chan0}"
+}
+
+# dmatest RUN: one dmatest run of $iterations on the enabled WQ, verified
+# and interrupt driven: every test passes and the WQ's vector takes an
+# interrupt per test at least.  Prints "guest: iops RUN N".
+dmatest() {
+	local run=$1 before after summary iops
+
+	before=$(irqs idxd-portal)
+	dmesg -c >/dev/null
+	modprobe dmatest timeout=20000 iterations="$iterations" \
+		threads_per_chan=1 channel="$(dmatest_chan)" run=1 wait=1 ||
+		gfail "modprobe dmatest" || return
+	# wait=1 may return before the thread left its pending state
+	wait_for '[ "$(cat /sys/module/dmatest/parameters/run)" = N ]' 3000 ||
+		gfail "dmatest still running" || return
+	dmesg | grep -i dmatest
+	after=$(irqs idxd-portal)
+	summary=$(dmesg | grep -E 'dmatest: .*summary' | tail -1)
+	echo "guest: run $run: idxd-portal interrupts $before -> $after"
+	modprobe -r dmatest || gfail "modprobe -r dmatest" || return
+	echo "$summary" | grep -q " $iterations tests" ||
+		gfail "dmatest did not run $iterations tests" || return
+	echo "$summary" | grep -q " 0 failures" || gfail "dmatest failures" || return
+	[ $((after - before)) -ge "$iterations" ] ||
+		gfail "the WQ's vector got $((after - before)) interrupts for $iterations tests" ||
+		return
+	iops=$(echo "$summary" | sed -n 's/.* \([0-9.]*\) iops.*/\1/p')
+	echo "guest: iops $run $iops"
+}
+
+# dmatest_start N: start a dmatest run of N iterations and return while
+# it runs
+dmatest_start() {
+	modprobe dmatest timeout=20000 iterations="$1" threads_per_chan=1 \
+		channel="$(dmatest_chan)" run=1 || gfail "modprobe dmatest" || return
+	wait_for '[ "$(cat /sys/module/dmatest/parameters/run)" = Y ]' ||
+		gfail "dmatest did not start"
+}
+
+# unbind_bind: idxd lets go of the virtual DSA and takes it again (a new
+# probe, the device's reset and its handles included)
+unbind_bind() {
+	local dev
+
+	dev=$(vdsa)
+	echo "$dev" >/sys/bus/pci/drivers/idxd/unbind || gfail "unbind idxd" || return
+	wait_for '[ ! -e /sys/bus/dsa/devices/dsa0 ]' || gfail "dsa0 stayed" || return
+	dmesg -c >/dev/null
+	echo "$dev" >/sys/bus/pci/drivers/idxd/bind || gfail "bind idxd" || return
+	probe_ok
+}
+
+# revoke_watch: note the misc vector's count and trace the stock idxd's
+# own handling of INT_HANDLE_REVOKED (its work function, and the
+# REQUEST_INT_HANDLE it sends for the new handle) with ftrace
+revoke_watch() {
+	irqs idxd-misc >/tmp/misc-before
+	dmesg -c >/dev/null
+	echo 0 >"$TRACE/tracing_on" &&
+	echo >"$TRACE/trace" &&
+	echo idxd_int_handle_revoke >"$TRACE/set_ftrace_filter" &&
+	echo idxd_device_request_int_handle >>"$TRACE/set_ftrace_filter" &&
+	echo function >"$TRACE/current_tracer" &&
+	echo 1 >"$TRACE/tracing_on" || gfail "ftrace of idxd's revocation handling"
+}
+
+# revoke_check: since revoke_watch, the device raised INT_HANDLE_REVOKED
+# (the misc vector fired), the stock idxd ran its revocation work and
+# asked for its handle again, and its log says nothing went wrong
+revoke_check() {
+	local misc revokes requests
+
+	misc=$(cat /tmp/misc-before)
+	wait_for '[ "$(irqs idxd-misc)" -gt "$misc" ]' ||
+		gfail "no interrupt on the misc vector after the host's reset" || return
+	echo "guest: misc vector interrupts $misc -> $(irqs idxd-misc)"
+	wait_for 'grep -q " idxd_device_request_int_handle" "$TRACE/trace"' ||
+		true
+	echo 0 >"$TRACE/tracing_on"
+	grep -v '^#' "$TRACE/trace"
+	revokes=$(grep -c ' idxd_int_handle_revoke <-' "$TRACE/trace")
+	requests=$(grep -c ' idxd_device_request_int_handle <-idxd_int_handle_revoke' "$TRACE/trace")
+	echo nop >"$TRACE/current_tracer"
+	echo >"$TRACE/set_ftrace_filter"
+	echo "guest: idxd's revocation work ran $revokes time(s), asked for $requests handle(s) in it"
+	[ "$revokes" -ge 1 ] || gfail "idxd never ran its revocation work" || return
+	[ "$requests" -ge 1 ] || gfail "idxd asked for no new handle" || return
+	dmesg
+	if dmesg | grep -i idxd | grep -Eiq 'fail|error|halt|timeout|unexpected'; then
+		gfail "idxd's log after the reset reports a problem"
+	fi
+}

@@ -1,0 +1,231 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# l2.sh - the nested guest (L2), from inside the emulated host (L1).
+# Sourced after common.sh and qemu.sh by nested-guest (one script, one
+# boot) and vdev-e2e (scenarios sharing a boot).
+#
+# L2 runs Debian's unmodified kernel (build/debian-linux) in a QEMU of
+# the rig, with the initramfs of nested-initramfs as its only file system
+# and a second archive with the test's files in /test.  Its first serial
+# port is its kernel console; on the second, its /test/cmd talks.
+#
+# A session (l2_boot ... l2_stop) keeps L2 up while L1 runs scenarios in
+# it: /test/cmd is then l2-agent, which runs each command L1 sends on
+# that port and answers with its output and exit status, and QEMU's QMP
+# monitor is open at $L2_DIR/qmp.sock.
+#
+#   l2_boot DIR QEMU [--launch CMD...] -- QEMU-ARG...   boot, wait for the agent
+#   l2 [--timeout S] COMMAND...       run a command in L2, its output shown
+#   l2_send COMMAND...                send one, do not wait: L2_LAST is its id
+#   l2_wait ID TIMEOUT                wait for it
+#   l2_qmp COMMAND [ARGS-JSON] [...]  a QMP command (lib/qmp.py)
+#   l2_alive                          QEMU still runs
+#   l2_kill SIGNAL                    signal QEMU itself
+#   l2_stop                           power L2 off, check its console
+
+L2_KERNEL=${L2_KERNEL:-$BUILD/debian-linux/vmlinuz}
+L2_INITRAMFS=${L2_INITRAMFS:-$BUILD/nested/initramfs.img}
+L2_BOOT_TIMEOUT=${L2_BOOT_TIMEOUT:-900}
+
+# l2_initrd DIR CMD [DEST=]FILE...: DIR/initrd.img, the nested initramfs
+# and an archive with each FILE in /test (at /test/DEST with DEST=) and
+# /test/cmd, the shell line that L2's init runs (nested-init).
+l2_initrd() {
+	local dir=$1 cmd=$2 stage f dest
+	shift 2
+
+	stage=$dir/test-archive
+	rm -rf "$stage"
+	mkdir -p "$stage/test"
+	for f in "$@"; do
+		dest=${f##*/}
+		if [[ $f == *=* ]]; then
+			dest=${f%%=*}
+			f=${f#*=}
+		fi
+		mkdir -p "$(dirname "$stage/test/$dest")"
+		cp "$f" "$stage/test/$dest" || return 1
+	done
+	echo "$cmd" >"$stage/test/cmd"
+	(cd "$stage" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc --owner=0:0 --quiet) | gzip -1 >"$dir/test.cpio.gz"
+	cat "$L2_INITRAMFS" "$dir/test.cpio.gz" >"$dir/initrd.img"
+	rm -rf "$stage"
+}
+
+# l2_qemu_args CPU CPUS MEM DIR OUT: QEMU_ARGS for L2 (see qemu_base_args),
+# its second serial port the chardev OUT.  no_timer_check: under nested
+# TCG the boot-time check that the IO-APIC timer ticks can time out and
+# panic a healthy kernel.
+l2_qemu_args() {
+	qemu_base_args "$1" "$2" "$3" "$4/console.log"
+	QEMU_ARGS+=(
+		-kernel "$L2_KERNEL" -initrd "$4/initrd.img"
+		-append "console=ttyS0,115200 panic=-1 no_timer_check${L2_APPEND:-}"
+		-chardev "$5" -serial chardev:out
+	)
+}
+
+# l2_console_check WHO: L2's kernel console (L2_DIR/console.log) is
+# clean; it is printed for the logs either way.
+l2_console_check() {
+	echo "--- L2 console ($L2_DIR/console.log)"
+	tr -d '\r' <"$L2_DIR/console.log"
+	echo "--- end of L2 console"
+	splat_report "$1" "$L2_DIR/console.log"
+}
+
+# l2_boot DIR QEMU [--launch CMD...] -- QEMU-ARG...: boot L2 with QEMU,
+# run directory DIR (on one of L1's tmpfs), the agent as its command and
+# lib/guest.sh and every file of L2_FILES ([DEST=]FILE...) in /test; QMP
+# at DIR/qmp.sock.  CMD... (e.g. unshare ...) starts QEMU: it must exec
+# its last arguments.  Returns once the agent answers, non-zero if L2
+# did not come up within L2_BOOT_TIMEOUT seconds.
+l2_boot() {
+	local start launch=() t
+	L2_DIR=$1
+	L2_QEMU=$2
+	shift 2
+	if [ "${1:-}" = --launch ]; then
+		shift
+		while [ $# -gt 0 ] && [ "$1" != -- ]; do
+			launch+=("$1")
+			shift
+		done
+	fi
+	[ "${1:-}" = -- ] && shift
+
+	rm -rf "$L2_DIR"
+	mkdir -p "$L2_DIR"
+	: >"$L2_DIR/console.log"
+	: >"$L2_DIR/output.log"
+	l2_initrd "$L2_DIR" "exec bash /test/agent" "agent=$VM_LIB/l2-agent" \
+		"guest.sh=$VM_LIB/guest.sh" ${L2_FILES[@]+"${L2_FILES[@]}"} || return 1
+	# The agent's port: two FIFOs that QEMU opens read-write, so that
+	# neither side blocks on the other's open.
+	mkfifo "$L2_DIR/agent.in" "$L2_DIR/agent.out"
+	l2_qemu_args "${L2_CPU:-max}" "${L2_CPUS:-1}" "${L2_MEM:-512M}" "$L2_DIR" \
+		"pipe,id=out,path=$L2_DIR/agent"
+	QEMU_ARGS+=(-qmp "unix:$L2_DIR/qmp.sock,server=on,wait=off" "$@")
+	start=$(now)
+	qemu_start "$L2_DIR" "${L2_TIMEOUT:-3600}" ${launch[@]+"${launch[@]}"} "$L2_QEMU" "${QEMU_ARGS[@]}"
+	L2_PID=$QEMU_PID
+	cat "$L2_DIR/agent.out" >>"$L2_DIR/output.log" &
+	L2_READER=$!
+	echo "l2: booting L2 ($(basename "$(dirname "$(dirname "$L2_QEMU")")"), run directory $L2_DIR"
+	for ((t = 0; t < L2_BOOT_TIMEOUT * 2; t++)); do
+		if grep -aq '^@@L2-READY' "$L2_DIR/output.log"; then
+			echo "l2: L2's agent answered $(since "$start") s after its QEMU started (L2 uptime at user space: $(sed -n 's/^@@L2-USERSPACE \([0-9.]*\).*/\1/p' "$L2_DIR/output.log" | head -1) s)"
+			return 0
+		fi
+		l2_alive || break
+		sleep 0.5
+	done
+	echo "l2: L2 did not come up ($(l2_alive && echo "still booting after ${L2_BOOT_TIMEOUT} s" || echo "QEMU exited"))" >&2
+	cat "$L2_DIR/qemu.log" >&2
+	l2_kill KILL
+	l2_console_check l2 >&2
+	return 1
+}
+
+# l2_alive: L2's QEMU still runs (not a zombie its parent did not reap:
+# a scenario's subshell cannot wait for the runner's child)
+l2_alive() {
+	local stat
+
+	[ -n "${L2_PID:-}" ] && stat=$(cat "/proc/$L2_PID/stat" 2>/dev/null) &&
+		[ "$(echo "${stat##*) }" | cut -d' ' -f1)" != Z ]
+}
+
+# l2_send COMMAND...: have the agent run COMMAND (a shell line, in /test,
+# bash, lib/guest.sh not yet sourced); L2_LAST is its id.
+l2_send() {
+	# Unique without shared state: callers run l2 in pipelines (subshells)
+	L2_LAST=$BASHPID.$(date +%s%N)
+	l2_alive || return 1
+	# The agent's FIFO is held open by QEMU: a write blocks only if QEMU
+	# is gone between the check above and here.
+	timeout 10 bash -c 'printf "@@RUN %s %s\n" "$1" "$2" >"$3"' _ \
+		"$L2_LAST" "$*" "$L2_DIR/agent.in"
+}
+
+# l2_wait ID TIMEOUT: wait for command ID, print its output ("  l2| "
+# before each line) and return its exit status; 124 on a timeout, 125 if
+# L2 went away.
+l2_wait() {
+	local id=$1 timeout=$2 t rc
+
+	for ((t = 0; t < timeout * 2; t++)); do
+		grep -aq "^@@L2-DONE $id " "$L2_DIR/output.log" && break
+		l2_alive || break
+		sleep 0.5
+	done
+	awk -v id="$id" '$0 == "@@L2-BEGIN " id { on = 1; next }
+		$1 == "@@L2-DONE" && $2 == id { exit }
+		on { print "  l2| " $0 }' "$L2_DIR/output.log"
+	rc=$(awk -v id="$id" '$1 == "@@L2-DONE" && $2 == id { print $3 }' "$L2_DIR/output.log")
+	if [ -n "$rc" ]; then
+		return "$rc"
+	fi
+	if l2_alive; then
+		echo "l2: command $id still running after ${timeout} s" >&2
+		return 124
+	fi
+	echo "l2: L2 went away during command $id" >&2
+	return 125
+}
+
+# l2 [--timeout S] COMMAND...: run COMMAND in L2 (default timeout 900 s)
+l2() {
+	local timeout=900
+
+	if [ "$1" = --timeout ]; then
+		timeout=$2
+		shift 2
+	fi
+	l2_send "$@" || { echo "l2: L2 is not running" >&2; return 125; }
+	l2_wait "$L2_LAST" "$timeout"
+}
+
+l2_qmp() {
+	python3 "$VM_LIB/qmp.py" "$L2_DIR/qmp.sock" "$@"
+}
+
+# l2_kill SIGNAL: signal QEMU itself (its timeout wrapper's child) and
+# wait up to a minute for it to go; L2_QEMU_PID is the pid signalled.
+l2_kill() {
+	local t
+
+	L2_QEMU_PID=$(pgrep -P "$L2_PID" 2>/dev/null | head -1)
+	kill -"$1" "${L2_QEMU_PID:-$L2_PID}" 2>/dev/null
+	for ((t = 0; t < 120; t++)); do
+		l2_alive || break
+		sleep 0.5
+	done
+	! l2_alive
+}
+
+# l2_stop: power L2 off through its agent (killed after 120 s); 0 if its
+# QEMU exited by itself and its kernel reported no problem.
+l2_stop() {
+	local t rc=0
+
+	if l2_alive; then
+		timeout 10 bash -c 'echo @@QUIT >"$1"' _ "$L2_DIR/agent.in"
+		for ((t = 0; t < 240; t++)); do
+			l2_alive || break
+			sleep 0.5
+		done
+		if l2_alive; then
+			echo "l2: L2 did not power off" >&2
+			l2_kill KILL
+			rc=1
+		fi
+	fi
+	wait "$L2_PID" 2>/dev/null
+	L2_STATUS=$?
+	wait "$L2_READER" 2>/dev/null
+	[ "$L2_STATUS" = 0 ] || { rc=1; cat "$L2_DIR/qemu.log" >&2; }
+	l2_console_check l2 || rc=1
+	return $rc
+}

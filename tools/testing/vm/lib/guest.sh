@@ -56,11 +56,12 @@ probe_ok() {
 	local dev
 
 	modprobe idxd || gfail "modprobe idxd" || return
-	wait_for '[ -n "$(vdsa)" ]' || gfail "no 8086:0b25 function" || return
+	# A hot-added device comes after an ACPI event: minutes under nested TCG
+	wait_for '[ -n "$(vdsa)" ]' 3000 || gfail "no 8086:0b25 function" || return
 	dev=$(vdsa)
 	echo "guest: virtual DSA at $dev"
 	grep -qw movdir64b /proc/cpuinfo || gfail "no movdir64b in /proc/cpuinfo" || return
-	wait_for '[ -e /sys/bus/dsa/devices/dsa0/state ]' || gfail "no dsa0" || return
+	wait_for '[ -e /sys/bus/dsa/devices/dsa0/state ]' 3000 || gfail "no dsa0" || return
 	dmesg | grep -i idxd
 	if dmesg | grep -i idxd | grep -Ev 'user SVA feature|initialize perfmon' |
 	   grep -Eiq 'fail|error|halted|timeout'; then

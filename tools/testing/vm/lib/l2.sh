@@ -124,6 +124,7 @@ l2_boot() {
 	echo "l2: L2 did not come up ($(l2_alive && echo "still booting after ${L2_BOOT_TIMEOUT} s" || echo "QEMU exited"))" >&2
 	cat "$L2_DIR/qemu.log" >&2
 	l2_kill KILL
+	l2_reader_done
 	l2_console_check l2 >&2
 	return 1
 }
@@ -202,7 +203,21 @@ l2_kill() {
 		l2_alive || break
 		sleep 0.5
 	done
-	! l2_alive
+	! l2_alive || return 1
+	l2_reader_done
+}
+
+# l2_reader_done: the reader of the agent's port ends with QEMU; if QEMU
+# never opened the port, the reader is still blocked in its open: end it
+l2_reader_done() {
+	local t
+
+	for ((t = 0; t < 10; t++)); do
+		kill -0 "$L2_READER" 2>/dev/null || return 0
+		sleep 0.2
+	done
+	kill "$L2_READER" 2>/dev/null
+	return 0
 }
 
 # l2_stop: power L2 off through its agent (killed after 120 s); 0 if its
@@ -224,7 +239,7 @@ l2_stop() {
 	fi
 	wait "$L2_PID" 2>/dev/null
 	L2_STATUS=$?
-	wait "$L2_READER" 2>/dev/null
+	l2_reader_done
 	[ "$L2_STATUS" = 0 ] || { rc=1; cat "$L2_DIR/qemu.log" >&2; }
 	l2_console_check l2 || rc=1
 	return $rc

@@ -142,4 +142,13 @@ long vdev_irq_stat(const char *uuid, const char *key);
 int kmsg_open(void);
 int kmsg_find(int fd, const char *a, const char *b);
 
+/*
+ * The kernel log patterns that mean a kernel problem: POSIX extended
+ * regular expressions, one per line, in the file $KSFT_SPLAT_FILE names
+ * (tools/testing/vm/lib/splat-patterns, exported by the VM runner).
+ */
+#define SPLAT_FILE_ENV		"KSFT_SPLAT_FILE"
+int splat_load(void);
+const char *splat_match(const char *rec);
+
 #endif /* IDXD_VDEV_TEST_H */

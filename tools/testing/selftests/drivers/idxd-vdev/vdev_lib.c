@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -731,4 +732,114 @@ long vdev_irq_stat(const char *uuid, const char *key)
 	}
 	fclose(f);
 	return val;
+}
+
+/* The patterns of $KSFT_SPLAT_FILE, compiled */
+#define SPLAT_MAX	128
+static regex_t splat_re[SPLAT_MAX];
+static char *splat_text[SPLAT_MAX];
+static unsigned int splat_n;
+
+/*
+ * Load the kernel log patterns that mean a kernel problem from the file
+ * $KSFT_SPLAT_FILE names: POSIX extended regular expressions, one per
+ * line.  Returns 0, or a negative errno after saying what is wrong: the
+ * variable unset, the file unreadable, empty or with a pattern that does
+ * not compile.  A test that cannot judge the kernel log must fail.
+ */
+int splat_load(void)
+{
+	const char *path = getenv(SPLAT_FILE_ENV);
+	unsigned int lineno = 0;
+	char line[512], err[128];
+	int rc = 0, e;
+	FILE *f;
+
+	if (splat_n)
+		return 0;
+	if (!path || !*path) {
+		fprintf(stderr,
+			"%s is not set: it names the kernel log patterns that mean a kernel problem (tools/testing/vm/lib/splat-patterns; run-vm sets it)\n",
+			SPLAT_FILE_ENV);
+		return -ENOENT;
+	}
+	f = fopen(path, "re");
+	if (!f) {
+		rc = -errno;
+		fprintf(stderr, "%s=%s: %s\n", SPLAT_FILE_ENV, path, strerror(-rc));
+		return rc;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = 0;
+		if (!line[0])
+			continue;
+		if (splat_n == SPLAT_MAX) {
+			fprintf(stderr, "%s=%s: more than %u patterns\n",
+				SPLAT_FILE_ENV, path, SPLAT_MAX);
+			rc = -E2BIG;
+			break;
+		}
+		e = regcomp(&splat_re[splat_n], line, REG_EXTENDED | REG_NOSUB);
+		if (e) {
+			regerror(e, &splat_re[splat_n], err, sizeof(err));
+			fprintf(stderr, "%s=%s: line %u: %s: %s\n", SPLAT_FILE_ENV,
+				path, lineno, line, err);
+			rc = -EINVAL;
+			break;
+		}
+		splat_text[splat_n] = strdup(line);
+		if (!splat_text[splat_n]) {
+			regfree(&splat_re[splat_n]);
+			rc = -ENOMEM;
+			break;
+		}
+		splat_n++;
+	}
+	if (!rc && ferror(f)) {
+		fprintf(stderr, "%s=%s: read error\n", SPLAT_FILE_ENV, path);
+		rc = -EIO;
+	}
+	fclose(f);
+	if (!rc && !splat_n) {
+		fprintf(stderr, "%s=%s: no pattern in it\n", SPLAT_FILE_ENV, path);
+		rc = -ENODATA;
+	}
+	if (rc) {
+		while (splat_n--) {
+			regfree(&splat_re[splat_n]);
+			free(splat_text[splat_n]);
+		}
+		splat_n = 0;
+	}
+	return rc;
+}
+
+/*
+ * The pattern of $KSFT_SPLAT_FILE that the message of the kernel log
+ * record @rec (as read from /dev/kmsg, or the message alone) matches, or
+ * NULL if none does.  Without patterns loaded every record is a problem.
+ */
+const char *splat_match(const char *rec)
+{
+	const char *msg = rec, *semi, *nl;
+	char text[2048];
+	unsigned int i;
+	size_t len;
+
+	if (!splat_n && splat_load())
+		return "(no kernel log patterns: " SPLAT_FILE_ENV ")";
+	nl = strchr(rec, '\n');
+	semi = strchr(rec, ';');
+	if (semi && (!nl || semi < nl))
+		msg = semi + 1;
+	len = strcspn(msg, "\n");
+	if (len >= sizeof(text))
+		len = sizeof(text) - 1;
+	memcpy(text, msg, len);
+	text[len] = 0;
+	for (i = 0; i < splat_n; i++)
+		if (!regexec(&splat_re[i], text, 0, NULL, 0))
+			return splat_text[i];
+	return NULL;
 }

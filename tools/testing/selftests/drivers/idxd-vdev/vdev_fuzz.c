@@ -20,14 +20,23 @@
  *
  * After each batch of operations (--batch, 1000) the parent checks the
  * victim, runs dmatest on the host's kernel WQ and reads the kernel log;
- * the first violation ends the run with the seed and the operation.  The
+ * the first violation ends the run with the seed and the operation.  A
+ * kernel log record that matches a pattern of the file $KSFT_SPLAT_FILE
+ * names (tools/testing/vm/lib/splat-patterns; without it the run fails)
+ * fails the run wherever it comes: during the attacker's batch, the
+ * victim's check, dmatest, the processes' exit or the teardown.  Every
+ * failure is printed as "FAIL: seed N, op N: why", and a failed run ends
+ * with the command line that replays it.  The
  * seed (--seed N, else random) is printed first: the attacker's main
  * thread's operations depend on it alone.  --ops N (default 50000) or
  * --duration SECONDS; --threads N adds N - 1 attacker threads doing the
  * operations that change no mapping at the same time (races the seed does
  * not decide); --rare N, one operation in N is a removal or WQ unbinding;
  * --skip OP,... leaves operations out (none by default); --kmemleak
- * scans for leaks at the end.
+ * scans for leaks at the end.  --inject-klog victim|dmatest|last|teardown
+ * writes the text of $VDEV_FUZZ_INJECT to the kernel log during the
+ * victim's checks, the batches' dmatest, the last dmatest or the
+ * teardown: vdev_fuzz_klog.sh checks with it that each fails the run.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -122,6 +131,7 @@ static struct {
 	unsigned int dmatest_every;
 	int trace;
 	int kmemleak;
+	int inject;		/* --inject-klog: INJ_* */
 	unsigned int threads;
 	unsigned int skip;	/* operations not to do, 1 << FOP_* */
 	char dsa[32];
@@ -248,26 +258,25 @@ static uint8_t pattern(size_t i, unsigned int salt)
 	return (uint8_t)(i * 13 + (i >> 9) + salt);
 }
 
-/* Kernel log: 1 if a record since the last call reports a problem */
-static const char * const splats[] = {
-	"WARNING:", "BUG:", "KASAN", "suspected memory leak", "general protection",
-	"Oops", "kernel BUG", "possible circular locking", "possible recursive locking",
-	"inconsistent lock state", "lockdep", "UBSAN", "Call Trace", "stall",
-	"blocked for more than",
-};
-
+/*
+ * The kernel log, read from where the fuzzer started.  A record that
+ * matches a pattern of $KSFT_SPLAT_FILE is a kernel problem: the first is
+ * kept in @problem and every one is counted in @problems, which nothing
+ * clears, so that a problem fails the run whichever scan saw it.
+ */
 struct klog {
 	int fd;
 	char problem[512];
+	unsigned int problems;
 	unsigned int dmatest_tests, dmatest_failures;
 	int dmatest_seen;
 };
 
+/* Read the records since the last call; the number of problems so far */
 static int klog_scan(struct klog *k)
 {
 	char rec[2048], *msg;
-	unsigned int i, t, f;
-	int bad = 0;
+	unsigned int t, f;
 	ssize_t n;
 
 	for (;;) {
@@ -277,6 +286,16 @@ static int klog_scan(struct klog *k)
 		if (n <= 0)
 			break;
 		rec[n] = 0;
+		if (splat_match(rec)) {
+			msg = strchr(rec, ';');
+			msg = msg ? msg + 1 : rec;
+			msg[strcspn(msg, "\n")] = 0;
+			if (!k->problems++)
+				snprintf(k->problem, sizeof(k->problem), "%.400s", msg);
+			else if (k->problems <= 5)
+				ksft_print_msg("kernel: %.400s\n", msg);
+			continue;
+		}
 		msg = strchr(rec, ';');
 		msg = msg ? msg + 1 : rec;
 		msg[strcspn(msg, "\n")] = 0;
@@ -287,15 +306,37 @@ static int klog_scan(struct klog *k)
 			k->dmatest_failures = f;
 			k->dmatest_seen = 1;
 		}
-		for (i = 0; i < ARRAY_SIZE(splats); i++) {
-			if (!strstr(msg, splats[i]))
-				continue;
-			if (!k->problem[0])
-				snprintf(k->problem, sizeof(k->problem), "%.400s", msg);
-			bad = 1;
-		}
 	}
-	return bad;
+	return k->problems;
+}
+
+/*
+ * --inject-klog WHERE (the fuzzer's own test, vdev_fuzz_klog.sh): a
+ * record with the text of $VDEV_FUZZ_INJECT written to the kernel log
+ * at one place where a problem must not go unseen
+ */
+enum { INJ_NONE, INJ_VICTIM, INJ_DMATEST, INJ_LAST, INJ_TEARDOWN, NR_INJ };
+
+static const char * const inj_name[NR_INJ] = {
+	"none", "victim", "dmatest", "last", "teardown",
+};
+
+static void klog_inject(int where)
+{
+	const char *text = getenv("VDEV_FUZZ_INJECT");
+	char buf[256];
+	int fd, n;
+
+	if (where != cfg.inject || !text)
+		return;
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "vdev_fuzz: %s: %s\n", inj_name[where],
+		     text);
+	if (write(fd, buf, n) != n)
+		perror("/dev/kmsg");
+	close(fd);
 }
 
 /*
@@ -1214,6 +1255,7 @@ static void victim_main(int in, int out)
 		memset(&m, 0, sizeof(m));
 		m.cmd = MSG_CHECK;
 		m.status = victim_check(&vi, m.text, sizeof(m.text));
+		klog_inject(INJ_VICTIM);
 		if (msg_send(out, &m))
 			break;
 	}
@@ -1318,8 +1360,13 @@ static int kmemleak_scan(char *text, size_t len)
 	return leaks;
 }
 
-/* One dmatest run of DMATEST_ITER on the kernel WQ; 0 if all passed */
-static int dmatest_run(struct klog *k, const char *chan, char *text, size_t len)
+/*
+ * One dmatest run of DMATEST_ITER on the kernel WQ; 0 if all passed.  The
+ * kernel log is read meanwhile: a problem in it stays in @k for the
+ * caller's klog_scan().  @inject: the place of --inject-klog it is.
+ */
+static int dmatest_run(struct klog *k, const char *chan, int inject,
+		       char *text, size_t len)
 {
 	char buf[16];
 	double end;
@@ -1334,6 +1381,7 @@ static int dmatest_run(struct klog *k, const char *chan, char *text, size_t len)
 		snprintf(text, len, "host: dmatest on %s could not start", chan);
 		return -1;
 	}
+	klog_inject(inject);
 	end = now() + DMATEST_MS / 1000;
 	for (;;) {
 		if (sysfs_read(DMATEST_PARAM "run", buf, sizeof(buf)) == 0 &&
@@ -1403,6 +1451,7 @@ static int host_teardown(void)
 	int rc, err;
 
 	rc = system("modprobe -r dmatest") ? -EBUSY : 0;
+	klog_inject(INJ_TEARDOWN);
 	if (cfg.sh->victim_uuid[0] && vdev_remove(cfg.sh->victim_uuid) && !rc)
 		rc = -EBUSY;
 	if (cfg.sh->attacker_uuid[0] && vdev_remove(cfg.sh->attacker_uuid) && !rc)
@@ -1447,7 +1496,8 @@ static void print_usage(const char *prog)
 	fprintf(stderr,
 		"usage: %s [--seed N] [--ops N] [--duration SECONDS] [--batch N]\n"
 		"          [--rare N] [--dmatest-every N] [--threads N] [--kmemleak]\n"
-		"          [--skip OP,...|none] [--trace]\n", prog);
+		"          [--skip OP,...|none] [--trace]\n"
+		"          [--inject-klog victim|dmatest|last|teardown]\n", prog);
 	exit(KSFT_FAIL);
 }
 
@@ -1506,6 +1556,12 @@ static void parse_args(int argc, char **argv)
 			cfg.skip = parse_skip(val);
 		} else if (!strcmp(a, "--threads")) {
 			cfg.threads = strtoul(val, NULL, 0);
+		} else if (!strcmp(a, "--inject-klog")) {
+			for (cfg.inject = 0; cfg.inject < NR_INJ; cfg.inject++)
+				if (!strcmp(val, inj_name[cfg.inject]))
+					break;
+			if (cfg.inject == NR_INJ)
+				print_usage(argv[0]);
 		} else if (!strcmp(a, "--dmatest-every")) {
 			cfg.dmatest_every = strtoul(val, NULL, 0);
 		} else {
@@ -1519,6 +1575,49 @@ static void parse_args(int argc, char **argv)
 	if (!seeded &&
 	    getrandom(&cfg.seed, sizeof(cfg.seed), 0) != sizeof(cfg.seed))
 		cfg.seed = time(NULL) ^ ((uint64_t)getpid() << 32);
+}
+
+/*
+ * A failure, with what replays it: the seed and the attacker's operation
+ * (ksft_print_msg() lines "FAIL: seed N, op N: ...", which soak reads)
+ */
+static __printf(1, 2) void fail_seed(const char *fmt, ...)
+{
+	char text[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	ksft_print_msg("FAIL: seed %llu, op %llu: %s\n",
+		       (unsigned long long)cfg.seed,
+		       (unsigned long long)cfg.sh->op, text);
+}
+
+/* The command line that runs the failed run's operations again */
+static void print_replay(int argc, char **argv, uint64_t ops)
+{
+	static const char * const drop[] = {
+		"--seed", "--ops", "--duration", "--inject-klog",
+	};
+	char line[1024];
+	size_t len;
+	int i, j;
+
+	len = snprintf(line, sizeof(line), "%s --seed %llu --ops %llu", argv[0],
+		       (unsigned long long)cfg.seed, (unsigned long long)ops);
+	for (i = 1; i < argc && len < sizeof(line); i++) {
+		for (j = 0; j < (int)ARRAY_SIZE(drop); j++)
+			if (!strcmp(argv[i], drop[j]))
+				break;
+		if (j < (int)ARRAY_SIZE(drop)) {
+			i++;	/* and its value */
+			continue;
+		}
+		len += snprintf(line + len, sizeof(line) - len, " %s", argv[i]);
+	}
+	ksft_print_msg("FAIL: seed %llu: replay with: %s\n",
+		       (unsigned long long)cfg.seed, line);
 }
 
 enum {
@@ -1543,7 +1642,8 @@ int main(int argc, char **argv)
 	char chan[64] = "", why[512] = "";
 	uint64_t ops = 0, batches = 0;
 	int failed[NR_CK] = { 0 };
-	int i, rc, rcv, quit_ms, bad = -1;
+	int i, rc, rcv, quit_ms, leaks, bad = -1;
+	char leak[512] = "";
 	struct klog k;
 	struct msg m;
 	double t0, t;
@@ -1556,6 +1656,8 @@ int main(int argc, char **argv)
 		if (cfg.skip & (1u << i))
 			ksft_print_msg("skipped: %s\n", fop_name[i]);
 	ksft_set_plan(NR_CK + 2);
+	if (splat_load())
+		ksft_exit_fail_msg("no kernel log patterns: the kernel log cannot be judged\n");
 	signal(SIGPIPE, SIG_IGN);
 
 	cfg.sh = mmap(NULL, sizeof(*cfg.sh), PROT_READ | PROT_WRITE,
@@ -1595,8 +1697,12 @@ int main(int argc, char **argv)
 		}
 	}
 	/* The checks hold before anything was done */
-	if (!rc && dmatest_run(&k, chan, why, sizeof(why))) {
+	if (!rc && dmatest_run(&k, chan, INJ_NONE, why, sizeof(why))) {
 		ksft_print_msg("%s\n", why);
+		rc = -EIO;
+	}
+	if (!rc && klog_scan(&k)) {
+		ksft_print_msg("kernel: %s\n", k.problem);
 		rc = -EIO;
 	}
 	ksft_test_result(!rc, "setup: two vdevs, a victim and an attacker, and a kernel WQ\n");
@@ -1619,11 +1725,8 @@ int main(int argc, char **argv)
 		m.arg = n;
 		rcv = msg_send(to_atk, &m) ? -1 :
 		      msg_watch(from_atk, &m, ATK_TIMEOUT_MS, &k);
-		if (rcv == -2) {
-			bad = CK_KLOG;
-			snprintf(why, sizeof(why), "kernel: %.400s", k.problem);
+		if (rcv == -2)
 			break;
-		}
 		if (rcv) {
 			bad = CK_ATTACKER;
 			snprintf(why, sizeof(why),
@@ -1633,20 +1736,14 @@ int main(int argc, char **argv)
 		}
 		ops = m.arg;
 		batches++;
-		if (klog_scan(&k)) {
-			bad = CK_KLOG;
-			snprintf(why, sizeof(why), "kernel: %.400s", k.problem);
+		if (klog_scan(&k))
 			break;
-		}
 		memset(&m, 0, sizeof(m));
 		m.cmd = MSG_CHECK;
 		rcv = msg_send(to_vic, &m) ? -1 :
 		      msg_watch(from_vic, &m, VIC_TIMEOUT_MS, &k);
-		if (rcv == -2) {
-			bad = CK_KLOG;
-			snprintf(why, sizeof(why), "kernel: %.400s", k.problem);
+		if (rcv == -2)
 			break;
-		}
 		if (rcv) {
 			bad = CK_NOOP;
 			snprintf(why, sizeof(why), "the victim died or hung");
@@ -1658,24 +1755,27 @@ int main(int argc, char **argv)
 			snprintf(why, sizeof(why), "%s", m.text);
 			break;
 		}
+		/* What the kernel said during the victim's check */
+		if (klog_scan(&k))
+			break;
 		if (cfg.dmatest_every && !(batches % cfg.dmatest_every) &&
-		    dmatest_run(&k, chan, why, sizeof(why))) {
+		    dmatest_run(&k, chan, INJ_DMATEST, why, sizeof(why))) {
 			bad = CK_DMATEST;
 			break;
 		}
-		if (klog_scan(&k)) {
-			bad = CK_KLOG;
-			snprintf(why, sizeof(why), "kernel: %.400s", k.problem);
+		if (klog_scan(&k))
 			break;
-		}
 	}
 	t = now() - t0;
 	ops = cfg.sh->op;
+	/* A kernel problem comes first: what else failed may follow from it */
+	if (k.problems) {
+		bad = CK_KLOG;
+		snprintf(why, sizeof(why), "kernel: %.400s", k.problem);
+	}
 	if (bad >= 0) {
 		failed[bad] = 1;
-		ksft_print_msg("FAIL: seed %llu, op %llu: %s\n",
-			       (unsigned long long)cfg.seed,
-			       (unsigned long long)cfg.sh->op, why);
+		fail_seed(why);
 		for (i = 1; i <= NTRACE; i++) {
 			const char *s = cfg.sh->trace[(cfg.sh->op + i) % NTRACE];
 
@@ -1690,12 +1790,15 @@ int main(int argc, char **argv)
 	 * kernel: they are not waited for long, and the host is left as it
 	 * is (a teardown could hang on what the kernel left locked).
 	 */
-	quit_ms = failed[CK_KLOG] ? 5000 : ATK_TIMEOUT_MS;
+	quit_ms = k.problems ? 5000 : ATK_TIMEOUT_MS;
 	m.cmd = MSG_QUIT;
 	if (atk_pid > 0) {
 		msg_send(to_atk, &m);
-		if (!msg_recv(from_atk, &m, quit_ms) && m.cmd == MSG_QUIT && m.arg)
+		if (!msg_recv(from_atk, &m, quit_ms) && m.cmd == MSG_QUIT && m.arg) {
 			failed[CK_RECREATE] = 1;
+			fail_seed("attacker vdevs not made or not brought up: %llu",
+				  (unsigned long long)m.arg);
+		}
 		kill(atk_pid, SIGKILL);
 		reap(atk_pid, 5000);
 	}
@@ -1708,10 +1811,15 @@ int main(int argc, char **argv)
 			reap(vic_pid, 5000);
 		}
 	}
-	if (!rc && !failed[CK_DMATEST] && !failed[CK_KLOG] &&
-	    dmatest_run(&k, chan, why, sizeof(why))) {
-		ksft_print_msg("after the attacker left: %s\n", why);
+	if (!rc && !failed[CK_DMATEST] && !k.problems &&
+	    dmatest_run(&k, chan, INJ_LAST, why, sizeof(why))) {
 		failed[CK_DMATEST] = 1;
+		fail_seed("after the attacker left: %s", why);
+	}
+	/* What the kernel said while the processes left and during dmatest */
+	if (!failed[CK_KLOG] && klog_scan(&k)) {
+		failed[CK_KLOG] = 1;
+		fail_seed("after the attacker left: kernel: %.400s", k.problem);
 	}
 	ksft_print_msg("ops %llu in %.1f s: %.1f ops/s (seed %llu)\n",
 		       (unsigned long long)ops, t, t > 0 ? ops / t : 0.0,
@@ -1722,17 +1830,24 @@ int main(int argc, char **argv)
 		else
 			ksft_test_result(!failed[i], "%s\n", ck_name[i]);
 	}
-	if (failed[CK_KLOG]) {
+	if (rc)
+		fail_seed("setup failed");
+	if (k.problems) {
 		ksft_test_result_skip("teardown: not after a kernel problem\n");
+		print_replay(argc, argv, ops);
 		ksft_finished();
 	}
-	k.problem[0] = 0;
 	rc = host_teardown();
+	if (rc)
+		fail_seed("teardown: %s", strerror(-rc));
 	if (klog_scan(&k))
-		ksft_print_msg("kernel: %s\n", k.problem);
-	if (cfg.kmemleak && kmemleak_scan(k.problem, sizeof(k.problem)))
-		ksft_print_msg("%s", k.problem);
-	ksft_test_result(!rc && !k.problem[0],
+		fail_seed("teardown: kernel: %.400s", k.problem);
+	leaks = cfg.kmemleak ? kmemleak_scan(leak, sizeof(leak)) : 0;
+	if (leaks)
+		fail_seed("teardown: %d leaks, the first: %s", leaks, leak);
+	ksft_test_result(!rc && !k.problems && !leaks,
 			 "teardown: vdevs removed, WQs unbound, kernel quiet\n");
+	if (ksft_get_fail_cnt() || ksft_get_xskip_cnt())
+		print_replay(argc, argv, ops);
 	ksft_finished();
 }

@@ -7,13 +7,20 @@
  * driver, then the 2nd, and so on until the path runs through without a
  * fault injected.  Each injected failure must end in a clean negative
  * errno with the state fully unwound and the vdev as usable as before, or
- * in a success whose state works; nothing may splat.  The paths, one test
- * each: creating a vdev through mdev sysfs (its probe runs in the writing
- * task), opening it (the VFIO cdev, VFIO_DEVICE_BIND_IOMMUFD with the
- * first open, the BAR2 region info), attaching its PASID to an IOAS,
- * SET_IRQS enabling vectors 0 and 1 and adding vector 1 to an enabled
- * index, and the REQUEST_INT_HANDLE command.  The last test asks kmemleak
- * for what leaked since the program started.
+ * in a success whose state works; nothing may splat (a kernel log record
+ * that matches a pattern of the file $KSFT_SPLAT_FILE names; without it
+ * every test fails).  A walk that injected at no point fails: it tested
+ * nothing (walk_rules checks that rule on calls of its own).  The paths,
+ * one test each: creating a vdev through mdev sysfs (its probe runs in
+ * the writing task), opening it (the VFIO cdev, VFIO_DEVICE_BIND_IOMMUFD
+ * with the first open, the BAR2 region info), attaching its PASID to an
+ * IOAS, SET_IRQS enabling vectors 0 and 1 and adding vector 1 to an
+ * enabled index, REQUEST_INT_HANDLE as the guest asks (vector 1's
+ * eventfd, then the command), binding a WQ to idxd_vdev (the DSA's mdev
+ * parent with it), mapping BAR2's portals, VFIO_DEVICE_RESET with the
+ * vectors enabled again after it, closing a vdev in use, removing a vdev,
+ * and a function level reset of the DSA under a vdev in use.  The last
+ * test asks kmemleak for what leaked since the program started.
  *
  * The test's own memory is locked and its stack grown beforehand, so that
  * no fault point of the task is a page fault of its own buffers.  The
@@ -91,13 +98,6 @@ static struct knob knobs[] = {
 	{ "fail_page_alloc/verbose_ratelimit_burst", "100000" },
 };
 
-/* What the kernel log shows of a splat (tools/testing/vm/run-vm's list) */
-static const char * const splats[] = {
-	"Kernel panic", "WARNING:", "BUG:", "Oops", "general protection fault",
-	"INFO: possible", "INFO: task", "INFO: rcu", "inconsistent lock state",
-	"circular locking", "UBSAN:", NULL,
-};
-
 /* How one path's walk went */
 struct walk {
 	const char *name;
@@ -125,6 +125,11 @@ FIXTURE(fault) {
 	struct vdev v;
 	uint32_t ioas;
 	void *page;
+	void *resv;		/* mmap: BAR2's reservation */
+	const char *what;	/* the path, in messages */
+	uint32_t sts;		/* CMDSTS of the walked command */
+	uint16_t handle;	/* vector 1's handle before the call */
+	int revokes;		/* FLR: the DSA revokes handles */
 };
 
 static int fail_open(void)
@@ -238,13 +243,14 @@ static int memory_lock(void)
 }
 
 /*
- * A kernel log record since the last call (or kmsg_open()) that reads
- * like a splat, in @out; 1 if there is one.
+ * A kernel log record since the last call (or kmsg_open()) that matches
+ * a pattern of $KSFT_SPLAT_FILE (splat_match()), in @out; 1 if there is
+ * one.
  */
 static int kmsg_splat(int fd, char *out, size_t len)
 {
 	char rec[2048];
-	int found = 0, i;
+	int found = 0;
 	ssize_t n;
 
 	for (;;) {
@@ -254,11 +260,9 @@ static int kmsg_splat(int fd, char *out, size_t len)
 		if (n <= 0)
 			break;
 		rec[n] = 0;
-		for (i = 0; splats[i] && !found; i++) {
-			if (strstr(rec, splats[i])) {
-				snprintf(out, len, "%s", rec);
-				found = 1;
-			}
+		if (!found && splat_match(rec)) {
+			snprintf(out, len, "%s", rec);
+			found = 1;
 		}
 	}
 	return found;
@@ -407,10 +411,10 @@ static int vendor_ok(struct vdev *v)
 
 /*
  * The guest's driver up to its first vector: memory and bus master on,
- * the device reset and enabled, WQ 0 enabled, the portals mapped; the
- * MSI-X index stays disabled.
+ * the device reset and enabled, WQ 0 enabled; the MSI-X index stays as
+ * it is.
  */
-static int device_up(struct vdev *v)
+static int device_enable(struct vdev *v)
 {
 	uint16_t command = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
 
@@ -422,9 +426,17 @@ static int device_up(struct vdev *v)
 		return -3;
 	if (vdev_cmd(v, CMD_ENABLE_WQ, 0, 0))
 		return -4;
-	if (vdev_map_portals(v))
-		return -5;
 	return 0;
+}
+
+/* device_enable(), and the portals mapped */
+static int device_up(struct vdev *v)
+{
+	int rc = device_enable(v);
+
+	if (rc)
+		return rc;
+	return vdev_map_portals(v) ? -5 : 0;
 }
 
 static void eventfd_drain(int efd)
@@ -519,22 +531,33 @@ static void walk_report(struct __test_metadata *_metadata, struct walk *w)
 		       w->bad, w->splats);
 }
 
-static void walk(struct __test_metadata *_metadata, struct _test_data_fault *self,
-		 const struct path *p)
+/*
+ * Walk @p's fault points into @w: the 1st fault-injectable call of the
+ * path fails, then the 2nd, and so on until the path goes through with
+ * no fault injected (@w->complete), MAX_NTH points or MAX_BAD broken
+ * rules.  Splats since the last walk count as this walk's.
+ */
+static void walk_run(struct __test_metadata *_metadata,
+		     struct _test_data_fault *self, const struct path *p,
+		     struct walk *w)
 {
 	const char *start = getenv("VDEV_FAULT_START");
 	int trace = !!getenv("VDEV_FAULT_TRACE");
-	struct walk w = { .name = p->name };
 	char rec[2048];
 	unsigned int nth;
 	int rc, fired;
 
+	memset(w, 0, sizeof(*w));
+	w->name = p->name;
+	if (kmsg_splat(self->kmsg, rec, sizeof(rec))) {
+		w->splats++;
+		TH_LOG("%s: the kernel splatted before the walk: %s", p->name, rec);
+	}
 	kmsg_mark(p->name, 0);
-	kmsg_splat(self->kmsg, rec, sizeof(rec));
 	nth = start ? strtoul(start, NULL, 10) : 1;
-	for (nth = nth ? nth : 1; nth <= MAX_NTH && w.bad < MAX_BAD; nth++) {
+	for (nth = nth ? nth : 1; nth <= MAX_NTH && w->bad < MAX_BAD; nth++) {
 		if (p->prep && p->prep(_metadata, self)) {
-			w.bad++;
+			w->bad++;
 			TH_LOG("%s: nth %u: setting up the call failed", p->name, nth);
 			break;
 		}
@@ -546,25 +569,25 @@ static void walk(struct __test_metadata *_metadata, struct _test_data_fault *sel
 		ASSERT_LE(0, fired);
 
 		if (!fired && rc) {
-			w.bad++;
+			w->bad++;
 			TH_LOG("%s: fails (%s) with no fault injected", p->name,
 			       strerror(-rc));
 		} else if (rc) {
-			w.failed++;
+			w->failed++;
 			if (-rc < MAX_ERRNO)
-				w.err[-rc]++;
+				w->err[-rc]++;
 			if (!errno_clean(rc)) {
-				w.bad++;
+				w->bad++;
 				TH_LOG("%s: nth %u: %s (%d), not an allocation failure's errno",
 				       p->name, nth, strerror(-rc), rc);
 			}
 			if (p->err && p->err(_metadata, self, rc)) {
-				w.bad++;
+				w->bad++;
 				TH_LOG("%s: nth %u: state not unwound after %s",
 				       p->name, nth, strerror(-rc));
 			}
 		} else if (p->ok && p->ok(_metadata, self)) {
-			w.bad++;
+			w->bad++;
 			TH_LOG("%s: nth %u: %s, but the state does not work",
 			       p->name, nth, fired ? "survived the failure" :
 			       "succeeded with no fault injected");
@@ -572,20 +595,42 @@ static void walk(struct __test_metadata *_metadata, struct _test_data_fault *sel
 		if (p->done)
 			p->done(self);
 		if (kmsg_splat(self->kmsg, rec, sizeof(rec)) &&
-		    w.splats++ < MAX_BAD)
+		    w->splats++ < MAX_BAD)
 			TH_LOG("%s: nth %u: the kernel splats: %s", p->name, nth,
 			       rec);
 		if (!fired) {
-			w.complete = 1;
+			w->complete = 1;
 			break;
 		}
-		w.points++;
+		w->points++;
 	}
-	walk_report(_metadata, &w);
+	walk_report(_metadata, w);
+}
+
+/*
+ * The rules a walk broke, 0 if none: an injection that broke a rule, a
+ * splat, a walk that did not end with the path going through, and a walk
+ * that injected nothing, which tested nothing.
+ */
+static unsigned int walk_broken(const struct walk *w)
+{
+	return !!w->bad + !!w->splats + !w->complete + !w->points;
+}
+
+static void walk(struct __test_metadata *_metadata, struct _test_data_fault *self,
+		 const struct path *p)
+{
+	struct walk w;
+
+	walk_run(_metadata, self, p, &w);
 	EXPECT_EQ(0, w.bad);
 	EXPECT_EQ(0, w.splats);
-	EXPECT_GE(MAX_NTH, nth) TH_LOG("%s: more than %u fault points", p->name,
-				       MAX_NTH);
+	EXPECT_TRUE(w.complete)
+		TH_LOG("%s: stopped before the path went through", p->name);
+	EXPECT_LT(0, w.points)
+		TH_LOG("%s: no fault point: nothing injected, nothing tested",
+		       p->name);
+	EXPECT_EQ(0, walk_broken(&w));
 }
 
 FIXTURE_SETUP(fault)
@@ -596,7 +641,10 @@ FIXTURE_SETUP(fault)
 	self->fd = -1;
 	self->fnth = -1;
 	self->kmsg = -1;
+	self->resv = MAP_FAILED;
 	vdev_init(&self->v, "");
+	ASSERT_EQ(0, splat_load())
+		TH_LOG("no kernel log patterns: the kernel log cannot be judged");
 	debugfs_mount();
 	self->fnth = fail_open();
 	if (self->fnth < 0)
@@ -1064,63 +1112,770 @@ TEST_F_TIMEOUT(fault, set_irqs, PATH_TIMEOUT)
 	walk(_metadata, self, &add);
 }
 
-/* 5. REQUEST_INT_HANDLE of vector 1, through the BAR0 region write */
-
-static int handle_prep(struct __test_metadata *_metadata,
-		       struct _test_data_fault *self)
-{
-	int rc = irq_prep(_metadata, self);
-
-	if (!rc)
-		rc = set_vectors(&self->v, 0, 2);
-	if (rc)
-		TH_LOG("REQUEST_INT_HANDLE: enabling vectors 0 and 1: %d", rc);
-	return rc;
-}
+/*
+ * 5. REQUEST_INT_HANDLE of vector 1 as the guest's idxd asks for it: its
+ * request_irq() has the VMM give the vector its eventfd (SET_IRQS on the
+ * index enabled with vector 0 alone, which allocates the vector's host
+ * IMS entry and gets the entry's host handle), then the command, with
+ * int_req as idxd_cmd_exec() issues it.  The command alone allocates
+ * nothing: the handle it returns is the IMS entry's, which comes with
+ * SET_IRQS; walked alone it injected at no point.  After a failure the
+ * command answers NO_HANDLE, or the handle of an entry the failed call
+ * kept, which must be the handle the guest gets once the vector has its
+ * eventfd.
+ */
 
 static int handle_call(struct _test_data_fault *self)
 {
-	return reg_write32(&self->v, REG_CMD, CMD_REQUEST_INT_HANDLE << 20 | 1);
+	int rc = set_vectors(&self->v, 1, 1);
+
+	self->sts = vdev_cmd(&self->v, CMD_REQUEST_INT_HANDLE, 1, 1);
+	return rc;
+}
+
+/* Vector 0 fired once for the command's int_req */
+static int handle_cmd_irq(struct __test_metadata *_metadata,
+			  struct _test_data_fault *self)
+{
+	uint64_t n = efd_wait(self->v.efd[0], 1, FIRE_MS);
+
+	reg_write32(&self->v, REG_INTCAUSE, INTC_CMD);
+	if (n != 1) {
+		TH_LOG("REQUEST_INT_HANDLE: vector 0 fired %llu times for int_req, not once",
+		       (unsigned long long)n);
+		return -1;
+	}
+	return 0;
+}
+
+/* A NOOP with @handle fires vector 1 */
+static int handle_fires(struct __test_metadata *_metadata,
+			struct _test_data_fault *self, uint16_t handle)
+{
+	eventfd_drain(self->v.efd[1]);
+	vdev_submit_noop(&self->v, 0, handle);
+	if (!efd_wait(self->v.efd[1], 1, FIRE_MS)) {
+		TH_LOG("%s: vector 1 does not fire for handle %#x",
+		       self->what, handle);
+		return -1;
+	}
+	return 0;
 }
 
 static int handle_ok(struct __test_metadata *_metadata,
 		     struct _test_data_fault *self)
 {
-	uint32_t sts = reg_read32(&self->v, REG_CMDSTS);
+	int rc = handle_cmd_irq(_metadata, self);
 
-	if (sts & 0xff) {
-		TH_LOG("REQUEST_INT_HANDLE: CMDSTS %#x", sts);
+	if (self->sts & 0xff) {
+		TH_LOG("REQUEST_INT_HANDLE: CMDSTS %#x", self->sts);
 		return -1;
 	}
-	eventfd_drain(self->v.efd[1]);
-	vdev_submit_noop(&self->v, 0, sts >> 8);
-	if (!efd_wait(self->v.efd[1], 1, FIRE_MS)) {
-		TH_LOG("REQUEST_INT_HANDLE: vector 1 does not fire for handle %#x",
-		       sts >> 8);
-		return -1;
-	}
-	return 0;
+	return handle_fires(_metadata, self, self->sts >> 8) || rc ? -1 : 0;
 }
 
 static int handle_err(struct __test_metadata *_metadata,
 		      struct _test_data_fault *self, int err)
 {
-	if (!vec1_works(&self->v)) {
-		TH_LOG("REQUEST_INT_HANDLE: no working handle after the failure");
+	uint32_t sts = self->sts, again;
+	int rc = handle_cmd_irq(_metadata, self);
+
+	if ((sts & 0xff) && (sts & 0xff) != ERR_NO_HANDLE) {
+		TH_LOG("REQUEST_INT_HANDLE: CMDSTS %#x after the failure",
+		       sts);
+		rc = -1;
+	}
+	eventfd_drain(self->v.efd[1]);
+	if (loopback(&self->v, 1, 1) || efd_wait(self->v.efd[1], 1, 0)) {
+		TH_LOG("REQUEST_INT_HANDLE: vector 1 is in use after the failure");
+		rc = -1;
+	}
+	if (set_vectors(&self->v, 1, 1)) {
+		TH_LOG("REQUEST_INT_HANDLE: adding vector 1 again after the failure: %s",
+		       strerror(errno));
 		return -1;
 	}
-	return 0;
+	again = vdev_cmd(&self->v, CMD_REQUEST_INT_HANDLE, 1, 0);
+	if (again & 0xff) {
+		TH_LOG("REQUEST_INT_HANDLE: CMDSTS %#x once vector 1 has its eventfd",
+		       again);
+		return -1;
+	}
+	if (!(sts & 0xff) && sts >> 8 != again >> 8) {
+		TH_LOG("REQUEST_INT_HANDLE: handle %#x during the failure, %#x after",
+		       sts >> 8, again >> 8);
+		rc = -1;
+	}
+	return handle_fires(_metadata, self, again >> 8) || rc ? -1 : 0;
 }
 
 TEST_F_TIMEOUT(fault, request_int_handle, PATH_TIMEOUT)
 {
 	const struct path p = {
-		.name = "REQUEST_INT_HANDLE", .prep = handle_prep,
-		.call = handle_call, .ok = handle_ok, .err = handle_err,
+		.name = "REQUEST_INT_HANDLE: vector 1's eventfd, then the command",
+		.prep = add_prep, .call = handle_call, .ok = handle_ok,
+		.err = handle_err, .done = irq_done,
+	};
+
+	self->what = "REQUEST_INT_HANDLE";
+	ASSERT_EQ(0, vdev_made(self));
+	walk(_metadata, self, &p);
+}
+
+/*
+ * The walk's own rules, on calls that are not the driver's: a call with
+ * no fault point fails its walk (it tested nothing), and one with fault
+ * points passes.
+ */
+
+static int nothing_call(struct _test_data_fault *self)
+{
+	return getppid() > 0 ? 0 : -EIO;
+}
+
+static int devnull_call(struct _test_data_fault *self)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+TEST_F_TIMEOUT(fault, walk_rules, PATH_TIMEOUT)
+{
+	const struct path none = {
+		.name = "rules: getppid(), no fault point", .call = nothing_call,
+	};
+	const struct path some = {
+		.name = "rules: open() of /dev/null", .call = devnull_call,
+	};
+	struct walk w;
+
+	walk_run(_metadata, self, &none, &w);
+	EXPECT_TRUE(w.complete);
+	EXPECT_EQ(0, w.points);
+	EXPECT_NE(0, walk_broken(&w)) TH_LOG("a walk that injected nothing passed");
+	walk(_metadata, self, &some);
+}
+
+/* Whether @file has a line with @a and @b */
+static int file_has(const char *file, const char *a, const char *b)
+{
+	char line[512];
+	int found = 0;
+	FILE *f = fopen(file, "re");
+
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, a) && strstr(line, b);
+	fclose(f);
+	return found;
+}
+
+/* A vdev made, opened, brought up and firing both vectors, then gone */
+static int vdev_cycle(struct __test_metadata *_metadata,
+		      struct _test_data_fault *self)
+{
+	int rc;
+
+	rc = vdev_made(self);
+	if (!rc)
+		rc = open_up(self);
+	if (!rc)
+		rc = set_vectors(&self->v, 0, 2);
+	if (!rc && (!vec0_works(&self->v) || !vec1_works(&self->v)))
+		rc = -EIO;
+	if (rc)
+		TH_LOG("%s: a new vdev does not work: %s", self->what,
+		       strerror(-rc));
+	vdev_close(&self->v);
+	if (self->created && vdev_remove(self->uuid)) {
+		TH_LOG("%s: the new vdev is not removed", self->what);
+		rc = -EIO;
+	}
+	self->created = 0;
+	return rc;
+}
+
+/*
+ * 6. bind: WQ 0 bound to idxd_vdev through the driver's bind file.  The
+ * WQ driver's probe enables the WQ and adds it to the DSA's pool, which,
+ * its first WQ, registers the DSA's mdev parent.  After a failure the WQ
+ * is not bound and the DSA has no mdev types; once bound, a vdev works.
+ */
+
+static void wq_name(struct _test_data_fault *self, char *buf, size_t len)
+{
+	snprintf(buf, len, "wq%s.0", self->dsa + 3);
+}
+
+static int wq_bound(struct _test_data_fault *self)
+{
+	char path[PATH_MAX], wq[32];
+
+	wq_name(self, wq, sizeof(wq));
+	snprintf(path, sizeof(path), DSA_SYSFS "/devices/%s/driver", wq);
+	return !access(path, F_OK);
+}
+
+static int parent_gone(struct _test_data_fault *self)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/mdev_supported_types",
+		 self->bdf);
+	return access(path, F_OK) != 0;
+}
+
+/* Unbinding took the WQ's configuration, but for its size */
+static int wq_bind_prep(struct __test_metadata *_metadata,
+			struct _test_data_fault *self)
+{
+	if (dsa_config_wq(self->dsa, 0, 0)) {
+		TH_LOG("bind: configuring the WQ");
+		return -1;
+	}
+	self->fd = open(DSA_SYSFS "/drivers/" VDEV_DRIVER "/bind",
+			O_WRONLY | O_CLOEXEC);
+	return self->fd < 0 ? -1 : 0;
+}
+
+static int wq_bind_call(struct _test_data_fault *self)
+{
+	char wq[32];
+	size_t len;
+
+	wq_name(self, wq, sizeof(wq));
+	len = strlen(wq);
+	return pwrite(self->fd, wq, len, 0) == (ssize_t)len ? 0 : -errno;
+}
+
+static int wq_bind_ok(struct __test_metadata *_metadata,
+		      struct _test_data_fault *self)
+{
+	int avail = avail_read(self);
+
+	if (!wq_bound(self)) {
+		TH_LOG("bind: the WQ is not bound after a successful bind");
+		return -1;
+	}
+	if (avail != 1) {
+		TH_LOG("bind: %d instances available, not 1", avail);
+		return -1;
+	}
+	return vdev_cycle(_metadata, self);
+}
+
+static int wq_bind_err(struct __test_metadata *_metadata,
+		       struct _test_data_fault *self, int err)
+{
+	int rc = 0;
+
+	if (wq_bound(self)) {
+		TH_LOG("bind: the WQ is bound after the failure");
+		rc = -1;
+	}
+	if (!parent_gone(self)) {
+		TH_LOG("bind: the DSA has mdev types after the failure");
+		rc = -1;
+	}
+	if (dsa_config_wq(self->dsa, 0, 0) || wq_bind_call(self)) {
+		TH_LOG("bind: binding again after the failure: %s", strerror(errno));
+		return -1;
+	}
+	return wq_bind_ok(_metadata, self) || rc ? -1 : 0;
+}
+
+static void wq_bind_done(struct _test_data_fault *self)
+{
+	char wq[32];
+
+	if (self->fd >= 0)
+		close(self->fd);
+	self->fd = -1;
+	wq_name(self, wq, sizeof(wq));
+	if (wq_bound(self))
+		sysfs_write(DSA_SYSFS "/drivers/" VDEV_DRIVER "/unbind", wq);
+}
+
+TEST_F_TIMEOUT(fault, wq_bind, PATH_TIMEOUT)
+{
+	const struct path p = {
+		.name = "bind: a WQ to idxd_vdev, the DSA's mdev parent",
+		.prep = wq_bind_prep, .call = wq_bind_call, .ok = wq_bind_ok,
+		.err = wq_bind_err, .done = wq_bind_done,
+	};
+	char wq[32];
+
+	self->what = "bind";
+	wq_name(self, wq, sizeof(wq));
+	ASSERT_EQ(0, sysfs_write(DSA_SYSFS "/drivers/" VDEV_DRIVER "/unbind", wq));
+	ASSERT_TRUE(parent_gone(self));
+	walk(_metadata, self, &p);
+}
+
+/*
+ * The guest's driver up to its first vector, its portals not mapped, then
+ * vectors 0 and 1 with their eventfds and vector 1's handle
+ */
+static int vdev_in_use(struct __test_metadata *_metadata,
+		       struct _test_data_fault *self, int map)
+{
+	uint32_t sts;
+	int rc;
+
+	rc = vdev_open(&self->v, self->uuid);
+	if (!rc)
+		rc = device_enable(&self->v) ? -EIO : 0;
+	if (!rc && map)
+		rc = vdev_map_portals(&self->v);
+	if (!rc)
+		rc = set_vectors(&self->v, 0, 2);
+	if (rc) {
+		TH_LOG("%s: bringing the vdev up: %s", self->what, strerror(-rc));
+		return rc;
+	}
+	sts = vdev_cmd(&self->v, CMD_REQUEST_INT_HANDLE, 1, 0);
+	if (sts & 0xff) {
+		TH_LOG("%s: REQUEST_INT_HANDLE: CMDSTS %#x", self->what, sts);
+		return -EIO;
+	}
+	self->handle = sts >> 8;
+	return 0;
+}
+
+/*
+ * 7. mmap: BAR2's portals mapped as QEMU maps them (vdev_map_portals()),
+ * into a reservation made beforehand, on a vdev in use.  After a failure
+ * nothing is left mapped that fires; once mapped, a NOOP through the
+ * portal fires vector 1.
+ */
+
+static int mmap_prep(struct __test_metadata *_metadata,
+		     struct _test_data_fault *self)
+{
+	self->resv = mmap(NULL, self->v.bar2_size, PROT_NONE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	return self->resv == MAP_FAILED ? -1 : 0;
+}
+
+static int mmap_call(struct _test_data_fault *self)
+{
+	struct vdev *v = &self->v;
+	unsigned int i;
+
+	for (i = 0; i < v->nareas; i++)
+		if (mmap((char *)self->resv + v->area[i].offset,
+			 v->area[i].size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, v->device,
+			 v->bar2 + v->area[i].offset) == MAP_FAILED)
+			return -errno;
+	v->portals = self->resv;
+	return 0;
+}
+
+static int mmap_ok(struct __test_metadata *_metadata,
+		   struct _test_data_fault *self)
+{
+	return handle_fires(_metadata, self, self->handle);
+}
+
+/* Whether this process maps a VFIO device file */
+static int vfio_mapped(void)
+{
+	return file_has("/proc/self/maps", "/dev/vfio/", "/dev/vfio/");
+}
+
+static int mmap_err(struct __test_metadata *_metadata,
+		    struct _test_data_fault *self, int err)
+{
+	int rc;
+
+	if (vfio_mapped()) {
+		TH_LOG("mmap: a portal is mapped after the failure");
+		return -1;
+	}
+	rc = mmap_call(self);
+	if (rc) {
+		TH_LOG("mmap: mapping again after the failure: %s", strerror(-rc));
+		return -1;
+	}
+	return mmap_ok(_metadata, self);
+}
+
+static void mmap_done(struct _test_data_fault *self)
+{
+	if (self->resv != MAP_FAILED)
+		munmap(self->resv, self->v.bar2_size);
+	self->resv = MAP_FAILED;
+	self->v.portals = NULL;
+}
+
+TEST_F_TIMEOUT(fault, mmap, PATH_TIMEOUT)
+{
+	const struct path p = {
+		.name = "mmap: BAR2's portals", .prep = mmap_prep,
+		.call = mmap_call, .ok = mmap_ok, .err = mmap_err,
+		.done = mmap_done,
+	};
+
+	self->what = "mmap";
+	ASSERT_EQ(0, vdev_made(self));
+	ASSERT_EQ(0, vdev_in_use(_metadata, self, 0));
+	ASSERT_LT(0, self->v.nareas);
+	walk(_metadata, self, &p);
+}
+
+/*
+ * 8. reset: VFIO_DEVICE_RESET as QEMU issues it at a system reset
+ * (vfio_pci_pre_reset() disables the MSI-X index first), then the
+ * guest's driver enabling vectors 0 and 1 again.  The reset itself
+ * allocates nothing (it resets the emulated device and drains the host
+ * WQs); the vectors' interrupts are requested again on the IMS entry kept
+ * since the open, so the guest's handle stays and the entry is not
+ * allocated again.
+ */
+
+static int reset_call(struct _test_data_fault *self)
+{
+	int rc = vdev_disable_msix(&self->v);
+
+	if (!rc && ioctl(self->v.device, VFIO_DEVICE_RESET))
+		rc = -errno;
+	if (!rc)
+		rc = set_vectors(&self->v, 0, 2);
+	return rc;
+}
+
+static int reset_ok(struct __test_metadata *_metadata,
+		    struct _test_data_fault *self)
+{
+	long allocs = vdev_irq_stat(self->uuid, "vector 1: ims_allocs");
+	uint32_t sts;
+	int rc = 0;
+
+	if (allocs != 1) {
+		TH_LOG("reset: vector 1's IMS entry allocated %ld times since the open, not once",
+		       allocs);
+		rc = -1;
+	}
+	if (device_enable(&self->v)) {
+		TH_LOG("reset: the guest's driver cannot enable the vdev again");
+		return -1;
+	}
+	if (!vec0_works(&self->v)) {
+		TH_LOG("reset: vector 0 does not fire");
+		rc = -1;
+	}
+	sts = vdev_cmd(&self->v, CMD_REQUEST_INT_HANDLE, 1, 0);
+	if ((sts & 0xff) || sts >> 8 != self->handle) {
+		TH_LOG("reset: REQUEST_INT_HANDLE: CMDSTS %#x, the handle was %#x",
+		       sts, self->handle);
+		return -1;
+	}
+	return handle_fires(_metadata, self, self->handle) || rc ? -1 : 0;
+}
+
+static int reset_err(struct __test_metadata *_metadata,
+		     struct _test_data_fault *self, int err)
+{
+	int rc = set_vectors(&self->v, 0, 2);
+
+	if (rc) {
+		TH_LOG("reset: enabling vectors 0 and 1 again after the failure: %s",
+		       strerror(-rc));
+		return -1;
+	}
+	return reset_ok(_metadata, self);
+}
+
+TEST_F_TIMEOUT(fault, reset, PATH_TIMEOUT)
+{
+	const struct path p = {
+		.name = "reset: VFIO_DEVICE_RESET and the vectors after it",
+		.call = reset_call, .ok = reset_ok, .err = reset_err,
+	};
+
+	self->what = "reset";
+	ASSERT_EQ(0, vdev_made(self));
+	ASSERT_EQ(0, vdev_in_use(_metadata, self, 1));
+	walk(_metadata, self, &p);
+}
+
+/*
+ * 9. close: the VMM lets go of a vdev in use, as when it exits: the
+ * device file and the iommufd closed with vectors 0 and 1 in use, a
+ * handle granted, the PASID attached to an IOAS with a page mapped (the
+ * portals are not mapped: the VMM's exit unmaps them before, and a
+ * munmap() could fail on its own).  The
+ * close frees the vectors' IMS entries and interrupts, resets the vdev,
+ * detaches and unbinds the PASID; the IOAS goes with the iommufd.  Then
+ * the vdev has no IMS entry and no interrupt left, and opens and works.
+ */
+
+static int close_prep(struct __test_metadata *_metadata,
+		      struct _test_data_fault *self)
+{
+	/* No portal mapped: a failed munmap would be the test's own */
+	int rc = vdev_in_use(_metadata, self, 0);
+
+	if (!rc)
+		rc = vdev_ioas_alloc(self->v.iommufd, &self->ioas);
+	if (!rc)
+		rc = vdev_ioas_map(self->v.iommufd, self->ioas, self->page,
+				   PAGE, IOVA);
+	if (!rc)
+		rc = vdev_attach_pt(&self->v, self->ioas);
+	if (rc)
+		TH_LOG("close: setting up the vdev: %s", strerror(-rc));
+	return rc;
+}
+
+static int close_call(struct _test_data_fault *self)
+{
+	vdev_close(&self->v);
+	return 0;
+}
+
+static int close_ok(struct __test_metadata *_metadata,
+		    struct _test_data_fault *self)
+{
+	char irqs[PATH_MAX], name[64];
+	int rc = 0;
+
+	snprintf(irqs, sizeof(irqs), DEBUGFS "/idxd_vdev/%s/irqs", self->uuid);
+	if (file_has(irqs, "vector 1:", "handle")) {
+		TH_LOG("close: vector 1 keeps its IMS entry after the close");
+		rc = -1;
+	}
+	snprintf(name, sizeof(name), "idxd-vdev-%s-", self->uuid);
+	if (file_has("/proc/interrupts", name, name)) {
+		TH_LOG("close: an interrupt of the vdev is left after the close");
+		rc = -1;
+	}
+	if (open_up(self) || set_vectors(&self->v, 0, 2) ||
+	    !vec0_works(&self->v) || !vec1_works(&self->v)) {
+		TH_LOG("close: the vdev does not work once opened again");
+		rc = -1;
+	}
+	vdev_close(&self->v);
+	return rc;
+}
+
+TEST_F_TIMEOUT(fault, close, PATH_TIMEOUT)
+{
+	const struct path p = {
+		.name = "close: the device and the iommufd of a vdev in use",
+		.prep = close_prep, .call = close_call, .ok = close_ok,
 		.done = irq_done,
 	};
 
+	self->what = "close";
 	ASSERT_EQ(0, vdev_made(self));
+	walk(_metadata, self, &p);
+}
+
+/*
+ * 10. remove: a vdev removed through its mdev remove file (its driver's
+ * remove runs in the writing task).  After a failure the vdev is there
+ * and works; once removed, the mdev bus and the parent have forgotten it
+ * and its WQ is available again.
+ */
+
+static int remove_prep(struct __test_metadata *_metadata,
+		       struct _test_data_fault *self)
+{
+	char path[PATH_MAX];
+
+	if (vdev_made(self)) {
+		TH_LOG("remove: creating the vdev");
+		return -1;
+	}
+	snprintf(path, sizeof(path), MDEV_DEVICES "/%s/remove", self->uuid);
+	self->fd = open(path, O_WRONLY | O_CLOEXEC);
+	return self->fd < 0 ? -1 : 0;
+}
+
+static int remove_call(struct _test_data_fault *self)
+{
+	return pwrite(self->fd, "1", 1, 0) == 1 ? 0 : -errno;
+}
+
+static int remove_ok(struct __test_metadata *_metadata,
+		     struct _test_data_fault *self)
+{
+	int avail = avail_read(self);
+
+	if (!mdev_gone(self)) {
+		TH_LOG("remove: the vdev is there after a successful remove");
+		return -1;
+	}
+	self->created = 0;
+	if (avail != self->avail) {
+		TH_LOG("remove: %d instances available after the remove, %d before",
+		       avail, self->avail);
+		return -1;
+	}
+	return 0;
+}
+
+static int remove_err(struct __test_metadata *_metadata,
+		      struct _test_data_fault *self, int err)
+{
+	int rc = 0;
+
+	if (mdev_gone(self)) {
+		TH_LOG("remove: the vdev is gone after a failed remove");
+		return -1;
+	}
+	if (open_up(self) || set_vectors(&self->v, 0, 2) ||
+	    !vec1_works(&self->v)) {
+		TH_LOG("remove: the vdev does not work after the failure");
+		rc = -1;
+	}
+	vdev_close(&self->v);
+	if (vdev_remove(self->uuid)) {
+		TH_LOG("remove: removing again after the failure");
+		return -1;
+	}
+	return remove_ok(_metadata, self) || rc ? -1 : 0;
+}
+
+static void remove_done(struct _test_data_fault *self)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	self->fd = -1;
+	if (!mdev_gone(self))
+		vdev_remove(self->uuid);
+	self->created = 0;
+}
+
+TEST_F_TIMEOUT(fault, remove, PATH_TIMEOUT)
+{
+	const struct path p = {
+		.name = "remove: a vdev through mdev sysfs", .prep = remove_prep,
+		.call = remove_call, .ok = remove_ok, .err = remove_err,
+		.done = remove_done,
+	};
+
+	self->what = "remove";
+	self->avail = avail_read(self);
+	ASSERT_LT(0, self->avail);
+	walk(_metadata, self, &p);
+}
+
+/*
+ * 11. FLR: a function level reset of the DSA through its PCI sysfs reset
+ * file under an open vdev in use (idxd's reset_prepare and reset_done
+ * run in the writing task, and the vdev's WQ driver's reset_done, which
+ * hands the handle refresh to the vdev's event work).  A reset revokes
+ * the handle the guest holds: INT_HANDLE_REVOKED on vector 0 and a new
+ * handle that fires vector 1, as vdev_test's dsa_reset_under_open_vdev
+ * sees it; on a DSA without handle commands the handle, an index, stays.
+ * After a failure that reset nothing the old handle fires.
+ */
+
+static int flr_prep(struct __test_metadata *_metadata,
+		    struct _test_data_fault *self)
+{
+	char path[PATH_MAX];
+	int rc = vdev_in_use(_metadata, self, 1);
+
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", self->bdf);
+	self->fd = open(path, O_WRONLY | O_CLOEXEC);
+	return self->fd < 0 ? -1 : 0;
+}
+
+static int flr_call(struct _test_data_fault *self)
+{
+	return pwrite(self->fd, "1", 1, 0) == 1 ? 0 : -errno;
+}
+
+/* Whether the reset revoked the handle; -1 if the vdev is wrong */
+static int flr_revoked(struct __test_metadata *_metadata,
+		       struct _test_data_fault *self)
+{
+	int revoked = efd_wait(self->v.efd[0], 1, FIRE_MS) != 0;
+	uint32_t cause = reg_read32(&self->v, REG_INTCAUSE), sts;
+	uint16_t handle;
+	int same;
+
+	if (revoked != !!(cause & INTC_REVOKED)) {
+		TH_LOG("FLR: vector 0 %s, INTCAUSE %#x", revoked ? "fired" :
+		       "did not fire", cause);
+		return -1;
+	}
+	reg_write32(&self->v, REG_INTCAUSE, cause);
+	sts = vdev_cmd(&self->v, CMD_REQUEST_INT_HANDLE, 1, 0);
+	if (sts & 0xff) {
+		TH_LOG("FLR: REQUEST_INT_HANDLE: CMDSTS %#x", sts);
+		return -1;
+	}
+	handle = sts >> 8;
+	same = handle == self->handle;
+	if (revoked == same) {
+		TH_LOG("FLR: handle %#x, %#x before, %srevoked", handle,
+		       self->handle, revoked ? "" : "not ");
+		return -1;
+	}
+	if (handle_fires(_metadata, self, handle))
+		return -1;
+	return revoked;
+}
+
+static int flr_ok(struct __test_metadata *_metadata,
+		  struct _test_data_fault *self)
+{
+	int revoked = flr_revoked(_metadata, self);
+
+	if (revoked < 0)
+		return -1;
+	if (revoked != self->revokes) {
+		TH_LOG("FLR: the handle %s revoked, the reset before the walk %s",
+		       revoked ? "was" : "was not", self->revokes ? "did" : "did not");
+		return -1;
+	}
+	return 0;
+}
+
+static int flr_err(struct __test_metadata *_metadata,
+		   struct _test_data_fault *self, int err)
+{
+	return flr_revoked(_metadata, self) < 0 ? -1 : 0;
+}
+
+static void flr_done(struct _test_data_fault *self)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	self->fd = -1;
+	vdev_close(&self->v);
+}
+
+TEST_F_TIMEOUT(fault, flr, PATH_TIMEOUT)
+{
+	const struct path p = {
+		.name = "FLR: the DSA reset under a vdev in use",
+		.prep = flr_prep, .call = flr_call, .ok = flr_ok,
+		.err = flr_err, .done = flr_done,
+	};
+	int revoked;
+
+	self->what = "FLR";
+	ASSERT_EQ(0, vdev_made(self));
+	/* Whether this DSA revokes handles: a reset with nothing injected */
+	ASSERT_EQ(0, flr_prep(_metadata, self));
+	ASSERT_EQ(0, flr_call(self));
+	revoked = flr_revoked(_metadata, self);
+	ASSERT_LE(0, revoked);
+	self->revokes = revoked;
+	flr_done(self);
 	walk(_metadata, self, &p);
 }
 

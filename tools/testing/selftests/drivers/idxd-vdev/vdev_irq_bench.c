@@ -10,19 +10,32 @@
  *   dynamic  QEMU 8.1 and later: vector N gets its own SET_IRQS, the
  *            index staying enabled
  *
- * Each round opens a two-WQ vdev, brings it up as the guest's idxd does
+ * Each round opens a two-WQ vdev, attaches its PASID to an IOAS with a
+ * page for completion records, brings it up as the guest's idxd does
  * (bus master, RESET_DEVICE, MSI-X, vector 0, ENABLE_DEVICE, the WQs),
  * gives WQ 0's vector 1 its eventfd the VMM's way and asks for its
- * handle; then, while a thread streams NOOPs with a completion interrupt
- * through WQ 0's portal to vector 1 (one in flight, each waited for), it
- * adds WQ 1's vector 2 the VMM's way, timing the SET_IRQS calls, and
- * closes the vdev.  A completion interrupt is lost if its eventfd never
- * counts it, late ones included.
+ * handle; then, while a thread streams NOOPs with a completion record and
+ * a completion interrupt through WQ 0's portal to vector 1 (one in
+ * flight: its record waited for, then its interrupt), it adds WQ 1's
+ * vector 2 the VMM's way, timing the SET_IRQS calls, and closes the vdev.
+ *
+ * A completion is a NOOP whose completion record the device wrote with
+ * success; one whose record never came (or came with an error) is counted
+ * apart and fails the round.  Each completion must bring exactly one
+ * interrupt of vector 1: the interrupts its eventfd counted, late ones
+ * included, are compared with the completions, and what is missing is
+ * lost, what is over is duplicated.  The goal is 0 lost and 0 duplicated
+ * with either pattern: each vector keeps its IMS entry for the whole
+ * open, the entry holds an interrupt in its pending bit while the index
+ * is down, and the frontend delivers it when the vector gets its eventfd
+ * back.
  *
  *   vdev_irq_bench [-r ROUNDS]
  *
- * Needs a DSA with IMS entries, as vdev_test; prints a table, exits
- * non-zero if a round failed.  Figures are not judged.
+ * Needs a DSA with IMS entries, as vdev_test; prints a table and, per
+ * pattern, whether the goal was met ("goal: 0 lost, 0 duplicated: met" or
+ * "NOT met"); exits non-zero if a round failed or the goal was not met.
+ * The times are figures, not judged.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +46,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 #include "vfio_util.h"
@@ -41,8 +55,13 @@
 #define MSIX		VFIO_PCI_MSIX_IRQ_INDEX
 #define WQ_SIZE		16
 #define FIRE_MS		5000
-/* A streamed completion's interrupt is waited for this long, then again */
+/* A streamed completion's record, then its interrupt, waited for this long */
 #define STREAM_MS	1000
+/* Late or duplicated interrupts, waited for after the stream */
+#define QUIET_MS	100
+#define PAGE		4096
+#define COMP_IOVA	0x10000000ull
+#define COMP_SUCCESS	0x01
 
 enum pattern { WHOLE, DYNAMIC };
 
@@ -50,17 +69,24 @@ static const char * const pattern_name[] = { "whole", "dynamic" };
 
 struct stream {
 	struct vdev *v;
+	uint8_t *comp;		/* the completion record, at COMP_IOVA */
 	uint16_t handle;
 	int stop;		/* read with __atomic_load_n() */
 	unsigned long submitted;
-	unsigned long received;
+	unsigned long completed;	/* records written with success */
+	unsigned long failed;	/* records with an error, or none */
+	unsigned long received;	/* interrupts of vector 1 */
 };
 
 struct result {
 	double *add_us;
 	unsigned int rounds;
 	unsigned long submitted;
+	unsigned long completed;
+	unsigned long failed;
 	unsigned long received;
+	unsigned long lost;
+	unsigned long duplicated;
 };
 
 static double now_us(void)
@@ -71,23 +97,65 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+/* A NOOP with a completion record at COMP_IOVA and an interrupt */
+static void submit_noop_rec(struct stream *s)
+{
+	uint64_t comp = COMP_IOVA;
+	uint32_t desc[16];
+
+	memset(desc, 0, sizeof(desc));
+	desc[1] = (OP_NOOP << 24) | DESC_CRAV | DESC_RCR | DESC_RCI;
+	memcpy(&desc[2], &comp, 8);	/* completion_addr at byte 8 */
+	desc[9] = s->handle;		/* int_handle at byte 36 */
+	vdev_submit_desc(s->v, 0, desc);
+}
+
+/* The record's status, 0 if the device wrote none within STREAM_MS */
+static uint8_t record_wait(struct stream *s)
+{
+	double end = now_us() + STREAM_MS * 1000.0;
+	uint8_t status;
+
+	do {
+		/* The device writes the record behind the compiler's back */
+		status = __atomic_load_n(&s->comp[0], __ATOMIC_ACQUIRE);
+		if (status)
+			return status;
+		usleep(20);
+	} while (now_us() < end);
+	return 0;
+}
+
 static void *stream_fn(void *arg)
 {
 	struct stream *s = arg;
+	uint8_t status;
 
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
-		vdev_submit_noop(s->v, 0, s->handle);
+		memset(s->comp, 0, 32);
+		__sync_synchronize();
+		submit_noop_rec(s);
 		s->submitted++;
+		status = record_wait(s);
+		if (status != COMP_SUCCESS) {
+			/* The WQ may hold it yet: nothing more goes in */
+			fprintf(stderr, "NOOP %lu: completion record status %#x\n",
+				s->submitted, status);
+			s->failed++;
+			break;
+		}
+		s->completed++;
 		s->received += efd_wait(s->v->efd[1], 1, STREAM_MS);
 	}
-	/* Whatever is still on its way */
-	while (s->received < s->submitted) {
+	/* Whatever is still on its way, then what comes over */
+	while (s->received < s->completed) {
 		uint64_t n = efd_wait(s->v->efd[1], 1, STREAM_MS);
 
 		if (!n)
 			break;
 		s->received += n;
 	}
+	s->received += efd_wait(s->v->efd[1], ~0ull, QUIET_MS);
 	return NULL;
 }
 
@@ -131,18 +199,26 @@ static int bring_up(struct vdev *v, enum pattern p, uint16_t *h1)
 	return 0;
 }
 
-static int round_run(const char *uuid, enum pattern p, struct result *r)
+static int round_run(const char *uuid, uint8_t *comp, enum pattern p,
+		     struct result *r)
 {
-	struct stream s = { 0 };
+	struct stream s = { .comp = comp };
 	struct vdev v;
 	pthread_t thread;
 	double t0, t1;
+	uint32_t ioas;
 	int rc;
 
 	rc = vdev_open(&v, uuid);
 	if (rc)
 		return rc;
-	rc = vdev_map_portals(&v);
+	rc = vdev_ioas_alloc(v.iommufd, &ioas);
+	if (!rc)
+		rc = vdev_attach_pt(&v, ioas);
+	if (!rc)
+		rc = vdev_ioas_map(v.iommufd, ioas, comp, PAGE, COMP_IOVA);
+	if (!rc)
+		rc = vdev_map_portals(&v);
 	if (!rc)
 		rc = bring_up(&v, p, &s.handle);
 	if (rc)
@@ -160,11 +236,19 @@ static int round_run(const char *uuid, enum pattern p, struct result *r)
 	usleep(20000);
 	__atomic_store_n(&s.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(thread, NULL);
+	r->submitted += s.submitted;
+	r->completed += s.completed;
+	r->failed += s.failed;
+	r->received += s.received;
+	if (s.received < s.completed)
+		r->lost += s.completed - s.received;
+	else
+		r->duplicated += s.received - s.completed;
+	if (!rc && s.failed)
+		rc = -EIO;
 	if (rc)
 		goto out;
 	r->add_us[r->rounds++] = t1 - t0;
-	r->submitted += s.submitted;
-	r->received += s.received;
 out:
 	vdev_close(&v);
 	return rc;
@@ -183,17 +267,33 @@ static void report(enum pattern p, struct result *r)
 	unsigned int i;
 
 	if (!r->rounds) {
-		printf("%-8s  (no round completed)\n", pattern_name[p]);
+		printf("%-8s  (no round completed)  %11lu  %10lu  %5lu  %10lu\n",
+		       pattern_name[p], r->completed, r->received, r->lost,
+		       r->duplicated);
 		return;
 	}
 	qsort(r->add_us, r->rounds, sizeof(double), cmp_double);
 	for (i = 0; i < r->rounds; i++)
 		sum += r->add_us[i];
-	printf("%-8s  %6u  %10.1f  %10.1f  %10.1f  %11lu  %10lu  %5lu\n",
+	printf("%-8s  %6u  %10.1f  %10.1f  %10.1f  %11lu  %10lu  %5lu  %10lu\n",
 	       pattern_name[p], r->rounds, r->add_us[r->rounds / 2],
-	       sum / r->rounds, r->add_us[r->rounds - 1], r->submitted,
-	       r->received,
-	       r->submitted > r->received ? r->submitted - r->received : 0);
+	       sum / r->rounds, r->add_us[r->rounds - 1], r->completed,
+	       r->received, r->lost, r->duplicated);
+}
+
+/* The goal: every completion brought exactly one interrupt */
+static int goal_met(enum pattern p, struct result *r, unsigned int rounds)
+{
+	int met = !r->lost && !r->duplicated && !r->failed &&
+		  r->rounds == rounds && r->completed;
+
+	printf("%s: goal: 0 lost, 0 duplicated: %s", pattern_name[p],
+	       met ? "met" : "NOT met");
+	printf(" (%lu completions of %lu NOOPs, %lu interrupts, %lu lost,",
+	       r->completed, r->submitted, r->received, r->lost);
+	printf(" %lu duplicated, %lu without a good record, %u of %u rounds)\n",
+	       r->duplicated, r->failed, r->rounds, rounds);
+	return met;
 }
 
 int main(int argc, char **argv)
@@ -203,6 +303,7 @@ int main(int argc, char **argv)
 	unsigned int rounds = 50, i;
 	int setup = 0, failed = 0, opt, rc;
 	enum pattern p;
+	uint8_t *comp;
 
 	while ((opt = getopt(argc, argv, "r:")) != -1) {
 		switch (opt) {
@@ -216,6 +317,10 @@ int main(int argc, char **argv)
 	}
 	if (!rounds)
 		return 2;
+	comp = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (comp == MAP_FAILED)
+		return 1;
 
 	rc = vdev_host_setup(dsa, sizeof(dsa), bdf, sizeof(bdf), 2, WQ_SIZE,
 			     &setup);
@@ -238,7 +343,7 @@ int main(int argc, char **argv)
 	}
 	for (p = WHOLE; p <= DYNAMIC; p++) {
 		for (i = 0; i < rounds; i++) {
-			rc = round_run(uuid, p, &res[p]);
+			rc = round_run(uuid, comp, p, &res[p]);
 			if (rc) {
 				fprintf(stderr, "%s round %u: %s\n",
 					pattern_name[p], i, strerror(-rc));
@@ -247,11 +352,14 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	printf("%-8s  %6s  %10s  %10s  %10s  %11s  %10s  %5s\n", "pattern",
-	       "rounds", "median us", "mean us", "max us", "completions",
-	       "interrupts", "lost");
+	printf("%-8s  %6s  %10s  %10s  %10s  %11s  %10s  %5s  %10s\n",
+	       "pattern", "rounds", "median us", "mean us", "max us",
+	       "completions", "interrupts", "lost", "duplicated");
 	for (p = WHOLE; p <= DYNAMIC; p++)
 		report(p, &res[p]);
+	for (p = WHOLE; p <= DYNAMIC; p++)
+		if (!goal_met(p, &res[p], rounds))
+			failed = 1;
 	rc = failed ? -EIO : 0;
 remove:
 	for (p = WHOLE; p <= DYNAMIC; p++)

@@ -9,7 +9,7 @@ TOP := $(CURDIR)
 BUILD := $(TOP)/build
 export TOP BUILD LINUX_TARBALL LINUX_TREE_NAME QEMU_PKG_VERSION \
 	QEMU_VMM_PKG_VERSION MESON_BPO_VERSION \
-	DEBIAN_LINUX_PKG DEBIAN_LINUX_PKG_VERSION
+	DEBIAN_LINUX_PKG DEBIAN_LINUX_PKG_VERSION DEBIAN_HEADERS_PKGS
 
 # The distribution's tools first (its python3 has the modules the kernel's
 # scripts import), whatever else the calling environment put ahead of them.
@@ -24,7 +24,7 @@ all: build
 
 help:
 	@echo "make deps       install build and test dependencies from Debian, and"
-	@echo "                fetch Debian's own kernel for the vfio-pci tests"
+	@echo "                fetch Debian's own kernel and its headers, unpacked"
 	@echo "make build      kernel, modules, kselftests and both QEMUs under build/"
 	@echo "make run        boot the emulated host and show it"
 	@echo "make check      static checks, then every test; ends with 'N passed, N failed'"
@@ -42,8 +42,7 @@ help:
 	@echo "make distclean  remove build/"
 
 deps:
-	@tools/build/deps.sh "$(LINUX_PKG)=$(LINUX_PKG_VERSION)" \
-		"$(DEBIAN_HEADERS_PKG)=$(DEBIAN_LINUX_PKG_VERSION)"
+	@tools/build/deps.sh "$(LINUX_PKG)=$(LINUX_PKG_VERSION)"
 	@tools/build/debian-linux.sh "$(DEBIAN_LINUX_PKG)=$(DEBIAN_LINUX_PKG_VERSION)"
 
 linux: deps

@@ -18,10 +18,15 @@ QEMU_PKG_VERSION := 1:7.2+dfsg-7+deb12u18
 DEBIAN_LINUX_PKG := linux-image-6.12.117+deb12-amd64-unsigned
 DEBIAN_LINUX_PKG_VERSION := 6.12.117-1~deb12u1
 
-# Its headers, installed: the nested guest's dmatest module, which Debian
-# does not build (CONFIG_DMATEST is not set), is built against them from
-# the pinned source (tools/testing/vm/nested-initramfs)
-DEBIAN_HEADERS_PKG := linux-headers-6.12.117+deb12-amd64
+# Its headers, the same version: the nested guest's dmatest module, which
+# Debian does not build (CONFIG_DMATEST is not set), is built against them
+# from the pinned source (tools/testing/vm/nested-initramfs).  Fetched and
+# unpacked under build/debian-headers by tools/build/debian-linux.sh, not
+# installed (installing the first pulls the image package in, and dpkg's
+# initramfs triggers): the headers, the tree they include, and kbuild's
+# scripts that both link to
+DEBIAN_HEADERS_PKGS := linux-headers-6.12.117+deb12-amd64 \
+	linux-headers-6.12.117+deb12-common linux-kbuild-6.12.117+deb12
 
 # Debian trixie(-security) source package qemu: the VMM in the emulated
 # host (vfio-pci with dynamic MSI-X and the iommufd backend), built by

@@ -29,6 +29,12 @@ packages=(
 	busybox-static
 	# Backtraces of a QEMU that crashed in a test (run-vm).
 	gdb
+	# Out-of-tree modules against Debian's kernel headers, which
+	# debian-linux.sh unpacks rather than installs (no image package,
+	# no initramfs triggers): what the headers packages depend on that
+	# the list above lacks, gcc-12 being build-essential's gcc.  Debian's
+	# kernel has BTF for modules, which kbuild makes with pahole.
+	pahole
 )
 
 src_list=/etc/apt/sources.list.d/idxd-vdev-src.sources

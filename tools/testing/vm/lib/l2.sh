@@ -67,11 +67,14 @@ l2_qemu_args() {
 }
 
 # l2_console_check WHO: L2's kernel console (L2_DIR/console.log) is
-# clean; it is printed for the logs either way.
+# clean.  In a session the console was printed as it came (l2_boot); a
+# one-shot run prints it here.
 l2_console_check() {
-	echo "--- L2 console ($L2_DIR/console.log)"
-	tr -d '\r' <"$L2_DIR/console.log"
-	echo "--- end of L2 console"
+	if [ -z "${L2_TAIL:-}" ]; then
+		echo "--- L2 console ($L2_DIR/console.log)"
+		tr -d '\r' <"$L2_DIR/console.log"
+		echo "--- end of L2 console"
+	fi
 	splat_report "$1" "$L2_DIR/console.log"
 }
 
@@ -112,7 +115,12 @@ l2_boot() {
 	L2_PID=$QEMU_PID
 	cat "$L2_DIR/agent.out" >>"$L2_DIR/output.log" &
 	L2_READER=$!
-	echo "l2: booting L2 ($(basename "$(dirname "$(dirname "$L2_QEMU")")"), run directory $L2_DIR"
+	# L2's console as it comes, for the logs (L1 may die before the end)
+	[ -n "${L2_TAIL:-}" ] && kill "$L2_TAIL" 2>/dev/null
+	tail -n +1 -F --pid="$L2_PID" "$L2_DIR/console.log" 2>/dev/null |
+		sed -u -e 's/\r$//' -e 's/^/L2| /' &
+	L2_TAIL=$!
+	echo "l2: booting L2 with $L2_QEMU (run directory $L2_DIR)"
 	for ((t = 0; t < L2_BOOT_TIMEOUT * 2; t++)); do
 		if grep -aq '^@@L2-READY' "$L2_DIR/output.log"; then
 			echo "l2: L2's agent answered $(since "$start") s after its QEMU started (L2 uptime at user space: $(sed -n 's/^@@L2-USERSPACE \([0-9.]*\).*/\1/p' "$L2_DIR/output.log" | head -1) s)"

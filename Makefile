@@ -17,7 +17,7 @@ export PATH := /usr/sbin:/usr/bin:/sbin:/bin:$(PATH)
 
 VM := tools/testing/vm
 
-.PHONY: all deps linux qemu qemu10 selftests build run check bench soak checkpatch series series-build kunit-config \
+.PHONY: all deps linux qemu qemu10 selftests build run check bench soak checkpatch series series-build series-selftest kunit-config \
 	clean distclean help
 
 all: build
@@ -38,6 +38,7 @@ help:
 	@echo "make series     the kernel work as four patch sets to mail, with cover"
 	@echo "                letters, in build/series/"
 	@echo "make series-build  build every patch of the sets in turn (bisectability)"
+	@echo "make series-selftest  series-build fails on a scratch series of broken patches"
 	@echo "make clean      remove build outputs, keep downloads and source trees"
 	@echo "make distclean  remove build/"
 
@@ -90,6 +91,9 @@ series: deps
 
 series-build: series
 	tools/build/series.sh build
+
+series-selftest: series
+	tools/build/series.sh selftest
 
 clean:
 	rm -rf $(BUILD)/linux-obj $(BUILD)/linux-modules $(BUILD)/kselftest \

@@ -14,10 +14,13 @@
 #                     every mailed patch.  Prints "PASS: series: ..." and
 #                     "FAIL: series: ..." lines, exits non-zero on a failure.
 #   series.sh build   after write: every patch of the four sets, applied in
-#                     order, builds the kernel directories the sets change
-#                     with the build's .config, without a warning
-#                     (bisectability; about 20 minutes with a warm ccache,
-#                     so not part of make check).  Same output as check.
+#                     order, builds the whole kernel, vmlinux and modules,
+#                     with the test kernel's configuration (a fresh copy
+#                     and olddefconfig at each), without a warning
+#                     (bisectability; too long for make check).  Same
+#                     output as check.
+#   series.sh selftest  build fails on a scratch series with broken
+#                     patches: one PASS or FAIL line (make check).
 #
 # The base repository (build/series-base.git) is made once from
 # LINUX_TARBALL.  Environment: TOP, BUILD, LINUX_TARBALL, LINUX_TREE_NAME.
@@ -228,49 +231,199 @@ maintained() {
 	done
 }
 
-# Every commit of the sets builds the directories of the C files they change
-build() {
-	local dir=$BUILD/series-build src obj base c subj log n=0
-	local -a kmake dirs
-	failed=0
+# build_steps SRC OBJ BASE CONFIG [REFOBJ]: check out every commit of the
+# git tree SRC after BASE in turn and build, in OBJ, the whole tree with the
+# configuration CONFIG: at each commit a fresh copy of CONFIG, olddefconfig,
+# then vmlinux and the modules (with modpost).  A fresh copy, because
+# olddefconfig drops the options whose Kconfig a later commit brings (their
+# defaults are n): kept in one .config, the vdev driver, the KUnit tests and
+# the sample would never be built.  A step fails on an error or a warning
+# (the test kernel builds without one), when a C file it adds or changes
+# and that REFOBJ (the test kernel's objects) has was not compiled, and,
+# at the last commit, when the configuration is not CONFIG's.  The logs
+# are OBJ/../build-N.log.
+build_steps() {
+	local src=$1 obj=$2 base=$3 config=$4 ref=${5:-} dir tip c subj log f p n=0 lost
+	local -a kmake missing
 
-	[ -f "$BUILD/linux-obj/.config" ] || die "no kernel configuration: run 'make linux'"
-	[ -d "$BUILD/series-work/.git" ] || die "no series work tree: run 'series.sh write'"
-	src=$dir/$LINUX_TREE_NAME
-	obj=$dir/linux-obj
-	rm -rf "$src"
+	dir=$(dirname "$obj")
 	mkdir -p "$obj"
-	git clone -q "$BUILD/series-work" "$src"
-	cp "$BUILD/linux-obj/.config" "$obj/.config"
-	base=$(git -C "$src" rev-list --max-parents=0 HEAD)
-	mapfile -t dirs < <(git -C "$src" diff --name-only "$base" HEAD -- '*.c' |
-		grep -v '^tools/' | xargs -n1 dirname | sort -u | sed 's|$|/|')
 	# The same layout as the build's tree, so that ccache finds its objects
 	export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache} CCACHE_BASEDIR=$dir
 	kmake=(make -C "$src" O="$obj" ARCH=x86_64 -j"$(nproc)" CC="ccache gcc"
 	       HOSTCC="ccache gcc" LOCALVERSION=)
-	for c in $(git -C "$src" rev-list --reverse "$base"..HEAD); do
+	tip=$(git -C "$src" rev-parse HEAD)
+	for c in $(git -C "$src" rev-list --reverse "$base..$tip"); do
 		n=$((n + 1))
 		git -C "$src" checkout -q "$c"
 		subj=$(git -C "$src" log -1 --format=%s "$c")
 		log=$dir/build-$n.log
-		if ! "${kmake[@]}" -s olddefconfig >"$log" 2>&1 ||
-		   ! "${kmake[@]}" "${dirs[@]}" >>"$log" 2>&1; then
+		cp "$config" "$obj/.config"
+		# A C file this commit adds or changes must be compiled at it
+		: >"$dir/build-start"
+		if ! "${kmake[@]}" -s olddefconfig >"$log" 2>&1; then
+			fail "build: $n $subj: olddefconfig"
+			sed 's/^/  /' "$log" | head -5
+			continue
+		fi
+		lost=$(LC_ALL=C comm -23 <(grep '^CONFIG_' "$config" | LC_ALL=C sort) \
+				<(grep '^CONFIG_' "$obj/.config" | LC_ALL=C sort))
+		echo "series.sh: the configuration's options absent or changed at this commit:" \
+			"${lost:-none}" | tr '\n' ' ' >>"$log"
+		echo >>"$log"
+		if ! "${kmake[@]}" vmlinux modules >>"$log" 2>&1; then
 			fail "build: $n $subj"
-			grep -m5 'error' "$log" | sed 's/^/  /'
-		elif grep -q 'warning:' "$log"; then
+			grep -m5 -E 'error|Error' "$log" | sed 's/^/  /'
+			continue
+		fi
+		if grep -qiE '(^|[^[:alnum:]_])warning:' "$log"; then
 			fail "build: $n $subj: warnings"
-			grep -m5 'warning:' "$log" | sed 's/^/  /'
+			grep -m5 -iE '(^|[^[:alnum:]_])warning:' "$log" | sed 's/^/  /'
+			continue
+		fi
+		missing=()
+		if [ -n "$ref" ]; then
+			while read -r f; do
+				p=${f%.c}
+				# An object, or a program of one file (samples)
+				if [ -f "$ref/$p.o" ] && ! [ "$obj/$p.o" -nt "$dir/build-start" ]; then
+					missing+=("$f")
+				elif [ ! -f "$ref/$p.o" ] && [ -f "$ref/$p" ] &&
+				     ! [ "$obj/$p" -nt "$dir/build-start" ]; then
+					missing+=("$f")
+				fi
+			done < <(git -C "$src" diff --name-only --diff-filter=AM "$c^" "$c" -- '*.c' |
+				grep -v '^tools/')
+		fi
+		if [ ${#missing[@]} -gt 0 ]; then
+			fail "build: $n $subj: not compiled: ${missing[*]}"
+		elif [ "$c" = "$tip" ] && [ -n "$lost" ]; then
+			# shellcheck disable=SC2086
+			fail "build: $n $subj: without the configuration's" $lost
 		else
 			pass "build: $n $subj"
 		fi
 	done
+	[ "$n" -gt 0 ] || fail "build: no commit after $base"
+}
+# The sets' commits in turn, from the base: see build_steps
+build() {
+	local dir=$BUILD/series-build src base
+
+	failed=0
+	[ -f "$BUILD/linux-obj/.config" ] || die "no kernel configuration: run 'make linux'"
+	[ -d "$BUILD/series-work/.git" ] || die "no series work tree: run 'series.sh write'"
+	src=$dir/$LINUX_TREE_NAME
+	rm -rf "$src"
+	mkdir -p "$dir"
+	git clone -q "$BUILD/series-work" "$src"
+	# The test kernel's configuration as it is now: a build beside this
+	# one may rewrite it
+	cp "$BUILD/linux-obj/.config" "$dir/config"
+	base=$(git -C "$src" rev-list --max-parents=0 HEAD)
+	build_steps "$src" "$dir/linux-obj" "$base" "$dir/config" "$BUILD/linux-obj"
 	return "$failed"
+}
+
+# selftest_commit TREE SUBJECT: commit everything in TREE
+selftest_commit() {
+	git -C "$1" add -A -f
+	git -C "$1" commit -q -m "$2"
+}
+
+# selftest_module TREE BODY: drivers/misc/series_selftest.c with BODY as
+# its init function's body
+selftest_module() {
+	printf '%s\n' '// SPDX-License-Identifier: GPL-2.0' \
+		'#include <linux/init.h>' '#include <linux/module.h>' '' \
+		'void series_selftest_undefined(void);' '' \
+		'static int __init series_selftest_init(void)' '{' \
+		"$2" '	return 0;' '}' 'module_init(series_selftest_init);' '' \
+		'MODULE_LICENSE("GPL");' \
+		'MODULE_DESCRIPTION("series.sh selftest: a patch that must not build");' \
+		>"$1/drivers/misc/series_selftest.c"
+}
+
+# series.sh selftest: series-build fails on a patch that does not build.
+# A scratch series on top of the sets' tree (build/series-work, which
+# "write" makes): 1. a change that builds; 2. a module whose Kconfig
+# arrives with it (default n, =m in the scratch configuration) with a
+# warning; 3. the module calling a function nothing defines (modpost's
+# error: no directory target sees it); 4. the module with an #error.
+# build_steps must pass 1 and fail 2, 3 and 4, each for its reason (an
+# olddefconfig in place at step 1 would drop the module and pass them
+# all).  The scratch tree and its objects stay in build/series-selftest,
+# at the build's layout, so the first run compiles from ccache and the
+# next ones only the scratch module.  Prints one PASS or FAIL line.
+selftest() {
+	local dir=$BUILD/series-selftest src obj base out want got n log
+	local -a expect
+
+	failed=0
+	[ -f "$BUILD/linux-obj/.config" ] || die "no kernel configuration: run 'make linux'"
+	[ -d "$BUILD/series-work/.git" ] || write >/dev/null
+	base_repo
+	src=$dir/$LINUX_TREE_NAME
+	obj=$dir/linux-obj
+	mkdir -p "$dir"
+	# Kept between runs: a checkout changes only what differs, so make
+	# rebuilds only that
+	if [ "$(cat "$dir/base.stamp" 2>/dev/null)" != "$(cat "$BASE/stamp")" ] ||
+	   ! git -C "$src" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+		rm -rf "$src"
+		git clone -q --shared "$BASE" "$src"
+		cp "$BASE/stamp" "$dir/base.stamp"
+	fi
+	git -C "$src" fetch -q "$BUILD/series-work" HEAD
+	git -C "$src" checkout -q -f --detach FETCH_HEAD
+	git -C "$src" clean -q -f -d
+	base=$(git -C "$src" rev-parse HEAD)
+
+	echo "series.sh selftest: a change that builds" >"$src/series-selftest.txt"
+	selftest_commit "$src" "series.sh selftest: a change that builds"
+	printf '\nconfig SERIES_SELFTEST\n\ttristate "series.sh selftest module"\n' \
+		>>"$src/drivers/misc/Kconfig"
+	echo 'obj-$(CONFIG_SERIES_SELFTEST) += series_selftest.o' >>"$src/drivers/misc/Makefile"
+	selftest_module "$src" '	int unused;'
+	selftest_commit "$src" "series.sh selftest: a module with a warning"
+	selftest_module "$src" '	series_selftest_undefined();'
+	selftest_commit "$src" "series.sh selftest: a module with an undefined symbol"
+	selftest_module "$src" '#error "series.sh selftest: a patch that does not build"'
+	selftest_commit "$src" "series.sh selftest: a module with an error"
+	{ cat "$BUILD/linux-obj/.config"; echo CONFIG_SERIES_SELFTEST=m; } >"$dir/config"
+
+	out=$(failed=0
+	      build_steps "$src" "$obj" "$base" "$dir/config"
+	      echo "status $failed")
+	# Each step's result line and what its log must say
+	expect=("PASS: series: build: 1 " ""
+		"FAIL: series: build: 2 .*: warnings" "series_selftest\.c.*warning: unused variable"
+		"FAIL: series: build: 3 " "modpost: .*series_selftest_undefined.* undefined"
+		"FAIL: series: build: 4 " "error: #error \"series\.sh selftest")
+	got=
+	for n in 1 2 3 4; do
+		want=${expect[$(((n - 1) * 2))]}
+		log=$dir/build-$n.log
+		echo "$out" | grep -q "^$want" || got+=" step $n's result;"
+		[ -z "${expect[$(((n - 1) * 2 + 1))]}" ] ||
+			grep -qE "${expect[$(((n - 1) * 2 + 1))]}" "$log" 2>/dev/null ||
+			got+=" step $n's log ($log);"
+	done
+	[ "$(echo "$out" | grep -c '^\(PASS\|FAIL\): ')" = 4 ] || got+=" the number of steps;"
+	echo "$out" | grep -qx 'status 1' || got+=" the exit status;"
+	if [ -z "$got" ]; then
+		echo "PASS: series: series-build fails on a warning, a modpost error and a compile error"
+	else
+		echo "FAIL: series: series-build on a scratch series with broken patches: wrong$got"
+		echo "$out" | sed 's/^/  /'
+		return 1
+	fi
 }
 
 case "${1:-}" in
 write) write ;;
 check) check ;;
 build) build ;;
-*) die "usage: series.sh write|check|build" ;;
+selftest) selftest ;;
+*) die "usage: series.sh write|check|build|selftest" ;;
 esac

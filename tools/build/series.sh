@@ -13,6 +13,14 @@
 #                     tree the build uses; checkpatch --strict is clean on
 #                     every mailed patch.  Prints "PASS: series: ..." and
 #                     "FAIL: series: ..." lines, exits non-zero on a failure.
+#   series.sh check --sources
+#                     also, from the same checkpatch runs, the lines make
+#                     check prints for the quilt patches and the new kernel
+#                     files ("PASS: checkpatch: patches/linux/NAME",
+#                     "PASS: checkpatch: PATH"): each mailed patch's
+#                     messages told by where they are, a new file's diff or
+#                     the rest, the quilt patch's.  Checkpatch runs once
+#                     over the content.
 #   series.sh build   after write: every patch of the four sets, applied in
 #                     order, builds the whole kernel, vmlinux and modules,
 #                     with the test kernel's configuration (a fresh copy
@@ -150,8 +158,18 @@ EOF
 pass() { echo "PASS: series: $*"; }
 fail() { echo "FAIL: series: $*"; failed=1; }
 
+# New kernel files whose own checkpatch line make check prints: the same
+# list as tools/testing/vm/check's kernel_files()
+kernel_files() {
+	(cd "$TOP" && git ls-files --cached --others --exclude-standard -- \
+		'arch/*' 'drivers/*' 'include/*' 'kernel/*' 'lib/*' 'samples/*' 'virt/*' \
+		'tools/testing/selftests/*' | grep -E '\.[ch]$|(^|/)(Kconfig|Makefile)$')
+}
+
 check() {
-	local tree=$BUILD/series-check mailed quilted news p f out d n
+	local sources=${1:-} tree=$BUILD/series-check cpdir=$BUILD/series-checkpatch
+	local mailed quilted news p f out d n key= q origin msg set='' i=0
+	local -A quilt_of=() news_of=() msgs=() seen=()
 	failed=0
 
 	# The map: the quilt order, every new file once
@@ -161,7 +179,8 @@ check() {
 		pass "the mail map names every patch of the quilt series, in its order"
 	else
 		fail "the mail map's patches differ from the quilt series:"
-		diff <(echo "$quilted") <(echo "$mailed") | sed 's/^/  /'
+		# (diff's status 1 would end the script: pipefail, set -e)
+		{ diff <(echo "$quilted") <(echo "$mailed") || true; } | sed 's/^/  /'
 	fi
 	# shellcheck disable=SC2086
 	news=$(cd "$TOP" && git ls-files --cached --others --exclude-standard -- $OVERLAY_DIRS | sort)
@@ -169,10 +188,15 @@ check() {
 		pass "the mail map names every new file once"
 	else
 		fail "the mail map's new files differ from the project's:"
-		diff <(echo "$news") <(mail_entries | sed -n 's/^file //p' | sort) | sed 's/^/  /'
+		{ diff <(echo "$news") <(mail_entries | sed -n 's/^file //p' | sort) || true; } |
+			sed 's/^/  /'
 	fi
 
-	write >/dev/null
+	if ! (write >/dev/null); then
+		fail "the patch sets cannot be written"
+		[ -z "$sources" ] || source_results "$quilted"
+		return "$failed"
+	fi
 
 	# git am, in order, onto the base
 	base_repo
@@ -196,11 +220,32 @@ check() {
 		echo "$out" | head -20 | sed 's/^/  /'
 	fi
 
-	# checkpatch on every mailed patch
+	# Which quilt patch and new files each mailed patch (SET/NNNN) carries
+	while read -r d f; do
+		case $d in
+		series) set=$f i=0 ;;
+		patch)
+			i=$((i + 1))
+			key=$set/$(printf %04d "$i")
+			quilt_of[$key]=$f ;;
+		file) news_of[$key]+=" $f" ;;
+		esac
+	done < <(mail_entries)
+
+	# checkpatch on every mailed patch, run where the project's include/
+	# is (checkpatch learns the CamelCase names headers define from
+	# include/*.h, as in the project's top directory) but not its other
+	# new files: in patch mode checkpatch also learns the names a changed
+	# file defines from the file at its path, which for a new file would
+	# hide its CamelCase that "checkpatch -f" reports.
+	rm -rf "$cpdir"
+	mkdir -p "$cpdir"
+	ln -s "$TOP/.git" "$cpdir/.git"
+	ln -s "$TOP/include" "$cpdir/include"
 	for p in "$OUT"/*/0*.patch; do
 		case $p in */0000-cover-letter.patch) continue ;; esac
 		# No upstream history in the base: Fixes: commits are not looked up
-		out=$(cd "$TOP" && perl "$SRC/scripts/checkpatch.pl" --strict --no-summary \
+		out=$(cd "$cpdir" && perl "$SRC/scripts/checkpatch.pl" --strict --no-summary \
 			--terse --show-types --root="$SRC" --ignore UNKNOWN_COMMIT_ID "$p" 2>&1 |
 			maintained "$tree" "$p" || true)
 		if [ -z "$out" ]; then
@@ -209,8 +254,101 @@ check() {
 			fail "checkpatch: ${p#"$OUT"/}"
 			echo "$out" | sed 's/^/  /'
 		fi
+		# Its messages to the quilt patch or the new file they are about
+		key=${p#"$OUT"/}
+		f=${key##*/}
+		key=${key%"$f"}${f:0:4}
+		q=${quilt_of[$key]:-}
+		[ -n "$q" ] || continue
+		seen[$q]=1
+		for f in ${news_of[$key]:-}; do
+			seen[$f]=1
+		done
+		[ -n "$out" ] || continue
+		while IFS=$'\t' read -r origin msg; do
+			[ "$origin" = - ] && origin=$q
+			msgs[$origin]+="$msg"$'\n'
+		# shellcheck disable=SC2086
+		done < <(echo "$out" | attribute "$p" ${news_of[$key]:-})
 	done
+	[ -z "$sources" ] || source_results "$quilted"
 	return "$failed"
+}
+
+# source_results QUILTED: the checkpatch line of every quilt patch named
+# in QUILTED and of every new kernel file, from the messages the mailed
+# patches had about each (check's msgs and seen); one that no mailed patch
+# carries fails.
+source_results() {
+	local q f
+
+	for q in $1; do
+		source_result "checkpatch: patches/linux/$q" "$q"
+	done
+	for f in $(kernel_files); do
+		source_result "checkpatch: $f" "$f"
+	done
+}
+
+# source_result LABEL KEY
+source_result() {
+	if [ -z "${seen[$2]:-}" ]; then
+		echo "FAIL: $1 (in no mailed patch)"
+		failed=1
+	elif [ -z "${msgs[$2]:-}" ]; then
+		echo "PASS: $1"
+	else
+		echo "FAIL: $1"
+		printf '%s' "${msgs[$2]}" | sed 's/^/  /'
+		failed=1
+	fi
+}
+
+# attribute MAIL NEWFILE...: checkpatch's messages on MAIL (stdin, --terse:
+# "MAIL:LINE: ...") as "ORIGIN<tab>MESSAGE" lines.  ORIGIN is the NEWFILE
+# in whose diff the message's line is, the message then given at that
+# file's line (one hunk from line 1: the file's line is the diff's line
+# less the hunk header's); otherwise "-", the quilt patch's: its message,
+# its hunks of base files and what checkpatch says of the whole patch
+# (a missing Signed-off-by, reported at the last line).
+attribute() {
+	local mail=$1
+	shift
+	awk -v mail="$mail" -v news="$*" '
+	BEGIN {
+		n = split(news, a, " ")
+		for (i = 1; i <= n; i++)
+			isnew[a[i]] = 1
+		while ((getline l < mail) > 0) {
+			nr++
+			if (l ~ /^diff --git a\//) {
+				f = l
+				sub(/.* b\//, "", f)
+				start[++ns] = nr
+				name[ns] = f
+			} else if (l ~ /^@@ / && ns && !hunk[ns]) {
+				hunk[ns] = nr
+			}
+		}
+		last = nr
+		prefix = mail ":"
+	}
+	{
+		if (index($0, prefix) == 1 &&
+		    match(substr($0, length(prefix) + 1), /^[0-9]+: /)) {
+			ln = substr($0, length(prefix) + 1, RLENGTH - 2) + 0
+			rest = substr($0, length(prefix) + RLENGTH + 1)
+			s = 0
+			for (i = 1; i <= ns; i++)
+				if (start[i] <= ln)
+					s = i
+			if (s && isnew[name[s]] && ln < last) {
+				print name[s] "\t" name[s] ":" (ln > hunk[s] ? ln - hunk[s] : 0) ": " rest
+				next
+			}
+		}
+		print "-\t" $0
+	}'
 }
 
 # maintained TREE PATCH: checkpatch's output on stdin, less its question
@@ -422,7 +560,12 @@ selftest() {
 
 case "${1:-}" in
 write) write ;;
-check) check ;;
+check)
+	case "${2:-}" in
+	"") check "" ;;
+	--sources) check sources ;;
+	*) die "usage: series.sh check [--sources]" ;;
+	esac ;;
 build) build ;;
 selftest) selftest ;;
 *) die "usage: series.sh write|check|build|selftest" ;;

@@ -72,8 +72,13 @@ probe_ok() {
 	grep -q idxd-misc /proc/interrupts || gfail "no idxd interrupt requested"
 }
 
-# wq_up: the vdev's WQ as a kernel dmaengine WQ, enabled (and the device)
+# wq_up: the vdev's WQ as a kernel dmaengine WQ, enabled (and the device);
+# nothing to do if it is so already
 wq_up() {
+	if [ "$(cat /sys/bus/dsa/devices/wq0.0/state 2>/dev/null)" = enabled ] &&
+	   [ "$(cat /sys/bus/dsa/devices/wq0.0/type)" = kernel ]; then
+		return 0
+	fi
 	if [ "$(cat /sys/bus/dsa/devices/dsa0/state)" != enabled ]; then
 		accel-config enable-device dsa0 || gfail "enable-device" || return
 	fi

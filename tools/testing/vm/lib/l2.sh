@@ -23,7 +23,7 @@
 #   l2_kill SIGNAL                    signal QEMU itself
 #   l2_stop                           power L2 off, check its console
 
-L2_KERNEL=${L2_KERNEL:-$BUILD/debian-linux/vmlinuz}
+L2_KERNEL=${L2_KERNEL:-$BUILD/nested/vmlinux}
 L2_INITRAMFS=${L2_INITRAMFS:-$BUILD/nested/initramfs.img}
 L2_BOOT_TIMEOUT=${L2_BOOT_TIMEOUT:-900}
 

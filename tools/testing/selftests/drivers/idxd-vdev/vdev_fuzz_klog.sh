@@ -30,7 +30,7 @@ ok() {
 not_ok() {
 	n=$((n + 1))
 	failed=1
-	echo "not ok $n $1"
+	echo "not ok $n $*"
 }
 
 # What a failed run left behind: its vdevs and dmatest (the host is fine,
@@ -56,8 +56,10 @@ inject() {
 	seed=$(sed -n 's/^# seed \([0-9]*\)$/\1/p' "$out" | head -1)
 	if [ $rc = 0 ]; then
 		not_ok "$where: a kernel problem fails the run (it passed)"
-	elif ! grep -q "^# FAIL: seed $seed, op [0-9]*: .*kernel: vdev_fuzz: $where: $MARK" "$out"; then
-		not_ok "$where: a kernel problem fails the run (no FAIL line with the seed and the problem)"
+	elif ! grep -q "^# FAIL: seed $seed, op [0-9]*: .*kernel: vdev_fuzz: $where: $MARK" \
+		"$out"; then
+		not_ok "$where: a kernel problem fails the run" \
+			"(no FAIL line with the seed and the problem)"
 	elif ! grep -q "^# FAIL: seed $seed: replay with: .*--seed $seed --ops [0-9]*" "$out"; then
 		not_ok "$where: a kernel problem fails the run (no replay line)"
 	else

@@ -42,9 +42,12 @@ help:
 	@echo "make clean      remove build outputs, keep downloads and source trees"
 	@echo "make distclean  remove build/"
 
+# (Its seconds printed, as make check prints those of its own steps)
 deps:
-	@tools/build/deps.sh "$(LINUX_PKG)=$(LINUX_PKG_VERSION)"
-	@tools/build/debian-linux.sh "$(DEBIAN_LINUX_PKG)=$(DEBIAN_LINUX_PKG_VERSION)"
+	@start=$$(date +%s) && \
+	tools/build/deps.sh "$(LINUX_PKG)=$(LINUX_PKG_VERSION)" && \
+	tools/build/debian-linux.sh "$(DEBIAN_LINUX_PKG)=$(DEBIAN_LINUX_PKG_VERSION)" && \
+	echo "deps: $$(($$(date +%s) - start)) s"
 
 linux: deps
 	tools/build/linux.sh prepare

@@ -151,4 +151,49 @@ int kmsg_find(int fd, const char *a, const char *b);
 int splat_load(void);
 const char *splat_match(const char *rec);
 
+/*
+ * VFIO migration v2 and DMA logging (migration.c of QEMU 10.0 and
+ * hw/vfio/common.c play these).  Each returns 0 or a negative errno.
+ */
+int vdev_feature(struct vdev *v, uint32_t flags, void *data, size_t len);
+int vdev_feature_probe(struct vdev *v, uint32_t feature);
+int vdev_mig_flags(struct vdev *v, uint64_t *flags);
+int vdev_mig_get_state(struct vdev *v, uint32_t *state);
+/* *@data_fd: the arc's new data fd, or -1 */
+int vdev_mig_set_state(struct vdev *v, uint32_t state, int *data_fd);
+int vdev_mig_data_size(struct vdev *v, uint64_t *len);
+int vdev_mig_precopy_info(int data_fd, uint64_t *initial, uint64_t *dirty);
+const char *vdev_mig_state_name(uint32_t state);
+
+struct vdev_log_range {
+	uint64_t iova;
+	uint64_t length;
+};
+
+/* *@page_size may be changed by the device */
+int vdev_dma_log_start(struct vdev *v, uint64_t *page_size,
+		       const struct vdev_log_range *ranges, unsigned int n);
+int vdev_dma_log_stop(struct vdev *v);
+int vdev_dma_log_report(struct vdev *v, uint64_t iova, uint64_t length,
+			uint64_t page_size, void *bitmap);
+
+/* The idxd vdev's device state stream (little endian) */
+#define MIG_MAGIC		"IDXDVMIG"	/* 8 bytes, no NUL */
+#define MIG_VERSION		1
+#define MIG_HDR_LEN		16
+#define MIG_REC_HDR_LEN		8
+#define MIG_REC_OPTIONAL	0x1
+#define MIG_MAX_STREAM		(64 * 1024)
+enum {
+	MIG_REC_COMPOSITION = 1, MIG_REC_CONFIG, MIG_REC_BAR0, MIG_REC_IRQ,
+	MIG_REC_EVENTS, MIG_REC_END = 0xffff,
+};
+#define MIG_CONFIG_LEN		4096
+#define MIG_BAR0_LEN		8192
+/* nwqs, revision, gencap, wqcap, grpcap, engcap, opcap; 16 bytes per WQ */
+#define MIG_COMP_LEN(nwqs)	(4 + 4 + 5 * 8 + 16 * (nwqs))
+#define MIG_ALIGN8(n)		(((n) + 7) & ~(size_t)7)
+
+#define VDEV_DRAIN_PARAM	"/sys/module/" VDEV_DRIVER "/parameters/drain_timeout_ms"
+
 #endif /* IDXD_VDEV_TEST_H */

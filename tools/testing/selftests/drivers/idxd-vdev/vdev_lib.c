@@ -843,3 +843,160 @@ const char *splat_match(const char *rec)
 			return splat_text[i];
 	return NULL;
 }
+
+/*
+ * VFIO_DEVICE_FEATURE with @flags (GET, SET or PROBE and the feature) and
+ * @len bytes of @data, which receives what a GET returns
+ */
+int vdev_feature(struct vdev *v, uint32_t flags, void *data, size_t len)
+{
+	uint64_t buf[(sizeof(struct vfio_device_feature) + 64 + 7) / 8];
+	struct vfio_device_feature *f = (struct vfio_device_feature *)buf;
+
+	if (len > 64)
+		return -EINVAL;
+	memset(buf, 0, sizeof(buf));
+	f->argsz = sizeof(*f) + len;
+	f->flags = flags;
+	if (len)
+		memcpy(f->data, data, len);
+	if (ioctl(v->device, VFIO_DEVICE_FEATURE, f))
+		return -errno;
+	if (len)
+		memcpy(data, f->data, len);
+	return 0;
+}
+
+/* PROBE of @feature, as QEMU's vfio_dma_logging_supported() does it */
+int vdev_feature_probe(struct vdev *v, uint32_t feature)
+{
+	return vdev_feature(v, VFIO_DEVICE_FEATURE_PROBE | feature, NULL, 0);
+}
+
+int vdev_mig_flags(struct vdev *v, uint64_t *flags)
+{
+	struct vfio_device_feature_migration mig = { 0 };
+	int rc;
+
+	rc = vdev_feature(v, VFIO_DEVICE_FEATURE_GET |
+			  VFIO_DEVICE_FEATURE_MIGRATION, &mig, sizeof(mig));
+	if (!rc)
+		*flags = mig.flags;
+	return rc;
+}
+
+int vdev_mig_get_state(struct vdev *v, uint32_t *state)
+{
+	struct vfio_device_feature_mig_state st = { .data_fd = -1 };
+	int rc;
+
+	rc = vdev_feature(v, VFIO_DEVICE_FEATURE_GET |
+			  VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &st, sizeof(st));
+	if (!rc)
+		*state = st.device_state;
+	return rc;
+}
+
+/* QEMU's vfio_migration_set_state() without its recovery */
+int vdev_mig_set_state(struct vdev *v, uint32_t state, int *data_fd)
+{
+	struct vfio_device_feature_mig_state st = {
+		.device_state = state, .data_fd = -1,
+	};
+	int rc;
+
+	rc = vdev_feature(v, VFIO_DEVICE_FEATURE_SET |
+			  VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &st, sizeof(st));
+	if (data_fd)
+		*data_fd = rc ? -1 : st.data_fd;
+	else if (!rc && st.data_fd >= 0)
+		close(st.data_fd);
+	return rc;
+}
+
+int vdev_mig_data_size(struct vdev *v, uint64_t *len)
+{
+	struct vfio_device_feature_mig_data_size ds = { 0 };
+	int rc;
+
+	rc = vdev_feature(v, VFIO_DEVICE_FEATURE_GET |
+			  VFIO_DEVICE_FEATURE_MIG_DATA_SIZE, &ds, sizeof(ds));
+	if (!rc)
+		*len = ds.stop_copy_length;
+	return rc;
+}
+
+int vdev_mig_precopy_info(int data_fd, uint64_t *initial, uint64_t *dirty)
+{
+	struct vfio_precopy_info info = { .argsz = sizeof(info) };
+
+	if (ioctl(data_fd, VFIO_MIG_GET_PRECOPY_INFO, &info))
+		return -errno;
+	*initial = info.initial_bytes;
+	*dirty = info.dirty_bytes;
+	return 0;
+}
+
+const char *vdev_mig_state_name(uint32_t state)
+{
+	static const char * const name[] = {
+		[VFIO_DEVICE_STATE_ERROR] = "ERROR",
+		[VFIO_DEVICE_STATE_STOP] = "STOP",
+		[VFIO_DEVICE_STATE_RUNNING] = "RUNNING",
+		[VFIO_DEVICE_STATE_STOP_COPY] = "STOP_COPY",
+		[VFIO_DEVICE_STATE_RESUMING] = "RESUMING",
+		[VFIO_DEVICE_STATE_RUNNING_P2P] = "RUNNING_P2P",
+		[VFIO_DEVICE_STATE_PRE_COPY] = "PRE_COPY",
+		[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "PRE_COPY_P2P",
+	};
+
+	return state < sizeof(name) / sizeof(name[0]) && name[state] ?
+	       name[state] : "?";
+}
+
+/* QEMU's vfio_devices_dma_logging_start(): @n ranges of @page_size */
+int vdev_dma_log_start(struct vdev *v, uint64_t *page_size,
+		       const struct vdev_log_range *ranges, unsigned int n)
+{
+	struct vfio_device_feature_dma_logging_range *r;
+	struct vfio_device_feature_dma_logging_control ctl = {
+		.page_size = *page_size, .num_ranges = n,
+	};
+	unsigned int i;
+	int rc;
+
+	r = calloc(n ? n : 1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		r[i].iova = ranges[i].iova;
+		r[i].length = ranges[i].length;
+	}
+	ctl.ranges = (uintptr_t)r;
+	rc = vdev_feature(v, VFIO_DEVICE_FEATURE_SET |
+			  VFIO_DEVICE_FEATURE_DMA_LOGGING_START, &ctl, sizeof(ctl));
+	free(r);
+	if (!rc)
+		*page_size = ctl.page_size;
+	return rc;
+}
+
+int vdev_dma_log_stop(struct vdev *v)
+{
+	return vdev_feature(v, VFIO_DEVICE_FEATURE_SET |
+			    VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP, NULL, 0);
+}
+
+/* The bitmap of [@iova, @iova + @length) into @bitmap, one bit a page */
+int vdev_dma_log_report(struct vdev *v, uint64_t iova, uint64_t length,
+			uint64_t page_size, void *bitmap)
+{
+	struct vfio_device_feature_dma_logging_report rep = {
+		.iova = iova, .length = length, .page_size = page_size,
+		.bitmap = (uintptr_t)bitmap,
+	};
+
+	return vdev_feature(v, VFIO_DEVICE_FEATURE_GET |
+			    VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT, &rep,
+			    sizeof(rep));
+}

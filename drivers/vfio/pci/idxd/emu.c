@@ -332,15 +332,15 @@ void idxd_vdev_emu_init(struct idxd_vdev *v)
 }
 
 /**
- * wqs_drain() - drain the host WQs behind virtual WQs
- * @v: the vdev, its lock held
+ * idxd_vdev_drain_wqs() - drain the host WQs behind virtual WQs
+ * @v: the vdev, its lock held, or its drain work for a waiter that holds it
  * @wqs: the virtual WQs
  * @abort: abort the host WQs' descriptors before draining them
  *
  * WQs that are gone are skipped.  The parent's cmd_lock gives the DSA's
  * command channel to the vdevs in turn.
  */
-static void wqs_drain(struct idxd_vdev *v, unsigned long wqs, bool abort)
+void idxd_vdev_drain_wqs(struct idxd_vdev *v, unsigned long wqs, bool abort)
 {
 	unsigned int i;
 
@@ -367,7 +367,7 @@ static void wqs_drain(struct idxd_vdev *v, unsigned long wqs, bool abort)
 void idxd_vdev_quiesce_dma(struct idxd_vdev *v)
 {
 	lockdep_assert_held(&v->lock);
-	wqs_drain(v, BIT(v->nwqs) - 1, true);
+	idxd_vdev_drain_wqs(v, BIT(v->nwqs) - 1, true);
 }
 
 /*
@@ -384,7 +384,7 @@ static void idxd_vdev_dev_reset(struct idxd_vdev *v)
 	lockdep_assert_held(&v->lock);
 	for (i = 0; i < v->nwqs; i++)
 		wq_set_state(v, i, false);
-	wqs_drain(v, BIT(v->nwqs) - 1, true);
+	idxd_vdev_drain_wqs(v, BIT(v->nwqs) - 1, true);
 	idxd_vdev_irq_reset(v);
 	/* Errors of descriptors from before the reset are not the guest's. */
 	spin_lock(&v->err_lock);
@@ -591,13 +591,13 @@ static u32 cmd_wqs(struct idxd_vdev *v, unsigned int cmd, u32 operand)
 		 */
 		for_each_set_bit(i, &wqs, v->nwqs)
 			wq_set_state(v, i, false);
-		wqs_drain(v, wqs, false);
+		idxd_vdev_drain_wqs(v, wqs, false);
 		break;
 	case IDXD_CMD_DRAIN_WQ:
-		wqs_drain(v, wqs & v->wq_enabled, false);
+		idxd_vdev_drain_wqs(v, wqs & v->wq_enabled, false);
 		break;
 	case IDXD_CMD_ABORT_WQ:
-		wqs_drain(v, wqs & v->wq_enabled, true);
+		idxd_vdev_drain_wqs(v, wqs & v->wq_enabled, true);
 		break;
 	case IDXD_CMD_RESET_WQ:
 		enabled = wqs & v->wq_enabled;
@@ -608,7 +608,7 @@ static u32 cmd_wqs(struct idxd_vdev *v, unsigned int cmd, u32 operand)
 			idxd_vdev_w32(v, wqcfg(i, 2),
 				      d2 & ~IDXD_VDEV_WQCFG2_WMASK);
 		}
-		wqs_drain(v, enabled, true);
+		idxd_vdev_drain_wqs(v, enabled, true);
 		break;
 	}
 	return IDXD_CMDSTS_SUCCESS;
@@ -684,7 +684,7 @@ static void idxd_vdev_cmd(struct idxd_vdev *v, u32 val)
 		wqs = v->wq_enabled;
 		for (i = 0; i < v->nwqs; i++)
 			wq_set_state(v, i, false);
-		wqs_drain(v, wqs, false);
+		idxd_vdev_drain_wqs(v, wqs, false);
 		idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET,
 			      IDXD_DEVICE_STATE_DISABLED);
 		break;
@@ -693,8 +693,8 @@ static void idxd_vdev_cmd(struct idxd_vdev *v, u32 val)
 		if (!idxd_vdev_enabled(v))
 			err = IDXD_CMDSTS_ERR_DEV_NOT_EN;
 		else
-			wqs_drain(v, v->wq_enabled,
-				  cmd.cmd == IDXD_CMD_ABORT_ALL);
+			idxd_vdev_drain_wqs(v, v->wq_enabled,
+					    cmd.cmd == IDXD_CMD_ABORT_ALL);
 		break;
 	case IDXD_CMD_RESET_DEVICE:
 		idxd_vdev_dev_reset(v);
@@ -715,7 +715,7 @@ static void idxd_vdev_cmd(struct idxd_vdev *v, u32 val)
 			break;
 		}
 		wqs = wqs_of_pasid(v, cmd.operand);
-		wqs_drain(v, wqs, cmd.cmd == IDXD_CMD_ABORT_PASID);
+		idxd_vdev_drain_wqs(v, wqs, cmd.cmd == IDXD_CMD_ABORT_PASID);
 		break;
 	case IDXD_CMD_REQUEST_INT_HANDLE:
 	case IDXD_CMD_RELEASE_INT_HANDLE:
@@ -826,6 +826,156 @@ static void idxd_vdev_bar0_write32(struct idxd_vdev *v, unsigned int off,
 	dev_dbg_ratelimited(&v->vdev.device,
 			    "write %#x to read-only BAR0 offset %#x ignored\n",
 			    val, off);
+}
+
+/*
+ * The bits of BAR0 dword @off that a migration stream sets: those the
+ * guest writes and the state the device keeps.  The other bits follow
+ * from the vdev's composition; a stream in which they differ is
+ * inconsistent.
+ */
+static u32 bar0_state_mask(struct idxd_vdev *v, unsigned int off)
+{
+	unsigned int vwq;
+
+	switch (off) {
+	case IDXD_GENCFG_OFFSET:
+		return IDXD_VDEV_GENCFG_WMASK;
+	case IDXD_GENCTRL_OFFSET:
+		return IDXD_VDEV_GENCTRL_WMASK;
+	case IDXD_GENSTATS_OFFSET:
+	case IDXD_INTCAUSE_OFFSET:
+	case IDXD_CMD_OFFSET:
+	case IDXD_CMDSTS_OFFSET:
+		return ~0u;
+	case IDXD_EVLSTATUS_OFFSET:
+		return IDXD_VDEV_EVLSTATUS_HEAD;
+	}
+	if (off >= IDXD_SWERR_OFFSET && off < IDXD_SWERR_OFFSET + 32)
+		return ~0u;
+	if (off >= IDXD_EVLCFG_OFFSET && off < IDXD_EVLCFG_OFFSET + 16)
+		return idxd_vdev_evlcfg_wmask[(off - IDXD_EVLCFG_OFFSET) / 4];
+	if (off >= IDXD_VDEV_MSIX_PERM_OFFSET &&
+	    off < IDXD_VDEV_MSIX_PERM_OFFSET + 8 * idxd_vdev_nvec(v))
+		return (off & 7) ? 0 : IDXD_VDEV_MSIX_PERM_WMASK;
+	if (off >= IDXD_VDEV_WQCFG_OFFSET &&
+	    off < IDXD_VDEV_WQCFG_OFFSET + v->nwqs * IDXD_VDEV_WQCFG_SIZE) {
+		vwq = (off - IDXD_VDEV_WQCFG_OFFSET) / IDXD_VDEV_WQCFG_SIZE;
+		if (off == wqcfg(vwq, 2))
+			return IDXD_VDEV_WQCFG2_WMASK;
+		if (off == wqcfg(vwq, 6))
+			return IDXD_VDEV_WQCFG6_STATE;
+		return 0;
+	}
+	if (off >= IDXD_VDEV_MSIX_TABLE_OFFSET &&
+	    off < IDXD_VDEV_MSIX_TABLE_OFFSET +
+		  idxd_vdev_nvec(v) * PCI_MSIX_ENTRY_SIZE) {
+		if (((off - IDXD_VDEV_MSIX_TABLE_OFFSET) % PCI_MSIX_ENTRY_SIZE) ==
+		    PCI_MSIX_ENTRY_VECTOR_CTRL)
+			return PCI_MSIX_ENTRY_CTRL_MASKBIT;
+		return ~0u;
+	}
+	return 0;
+}
+
+/* Check the device state of a migration stream's BAR0 for idxd_vdev_emu_restore(). */
+static int bar0_check(struct idxd_vdev *v, const u8 *bar0)
+{
+	u32 gensts = get_unaligned_le32(&bar0[IDXD_GENSTATS_OFFSET]);
+	u32 cmdsts = get_unaligned_le32(&bar0[IDXD_CMDSTS_OFFSET]);
+	unsigned int off, vwq, state;
+
+	/* The PBA is not restored: irq.c carries what is pending. */
+	for (off = 0; off < IDXD_VDEV_MSIX_PBA_OFFSET; off += 4) {
+		u32 val = get_unaligned_le32(&bar0[off]);
+		u32 cur = idxd_vdev_r32(v, off);
+
+		if ((val ^ cur) & ~bar0_state_mask(v, off)) {
+			dev_warn(&v->vdev.device,
+				 "migration stream refused: BAR0 offset %#x is %#x, %#x on this vdev\n",
+				 off, val, cur);
+			return -EINVAL;
+		}
+	}
+	/* A halted vdev is not migrated, so a stream has no halt. */
+	if (gensts != IDXD_DEVICE_STATE_DISABLED &&
+	    gensts != IDXD_DEVICE_STATE_ENABLED) {
+		dev_warn(&v->vdev.device,
+			 "migration stream refused: GENSTS %#x\n", gensts);
+		return -EINVAL;
+	}
+	if (cmdsts & IDXD_CMDSTS_ACTIVE) {
+		dev_warn(&v->vdev.device,
+			 "migration stream refused: a command is active\n");
+		return -EINVAL;
+	}
+	for (vwq = 0; vwq < v->nwqs; vwq++) {
+		state = FIELD_GET(IDXD_VDEV_WQCFG6_STATE,
+				  get_unaligned_le32(&bar0[wqcfg(vwq, 6)]));
+		if (state > 1 ||
+		    (state && gensts != IDXD_DEVICE_STATE_ENABLED)) {
+			dev_warn(&v->vdev.device,
+				 "migration stream refused: WQ %u state %u with GENSTS %#x\n",
+				 vwq, state, gensts);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/**
+ * idxd_vdev_emu_restore() - load the virtual device from a migration stream
+ * @v: the vdev, its lock held, stopped for migration
+ * @cfg: the source's config space, %IDXD_VDEV_CFG_SIZE bytes
+ * @bar0: the source's BAR0, %IDXD_VDEV_BAR0_SIZE bytes
+ *
+ * The caller checked that the source's vdev has the composition of @v.
+ * Only what the guest writes and the state the device keeps are taken
+ * from the stream; everything else must be what @v has already, or the
+ * stream is refused and @v is left as it was.  The PBA is not taken:
+ * irq.c restores what is pending.
+ *
+ * Return: 0, or -EINVAL for an inconsistent stream (with a log line).
+ */
+int idxd_vdev_emu_restore(struct idxd_vdev *v, const u8 *cfg, const u8 *bar0)
+{
+	unsigned int i, off;
+	u32 d6;
+	int rc;
+
+	lockdep_assert_held(&v->lock);
+	for (i = 0; i < IDXD_VDEV_CFG_SIZE; i++) {
+		if ((cfg[i] ^ v->cfg[i]) & ~v->cfg_wmask[i]) {
+			dev_warn(&v->vdev.device,
+				 "migration stream refused: config space byte %#x is %#x, %#x on this vdev\n",
+				 i, cfg[i], v->cfg[i]);
+			return -EINVAL;
+		}
+	}
+	rc = bar0_check(v, bar0);
+	if (rc)
+		return rc;
+
+	for (i = 0; i < IDXD_VDEV_CFG_SIZE; i++)
+		v->cfg[i] = (v->cfg[i] & ~v->cfg_wmask[i]) |
+			    (cfg[i] & v->cfg_wmask[i]);
+	cfg_fix_bars(v);
+	cfg_update_decode(v);
+
+	for (off = 0; off < IDXD_VDEV_MSIX_PBA_OFFSET; off += 4) {
+		u32 m = bar0_state_mask(v, off);
+
+		idxd_vdev_w32(v, off, (idxd_vdev_r32(v, off) & ~m) |
+			      (get_unaligned_le32(&bar0[off]) & m));
+	}
+	atomic_set(&v->intcause, idxd_vdev_r32(v, IDXD_INTCAUSE_OFFSET));
+	for (i = 0; i < v->nwqs; i++) {
+		d6 = idxd_vdev_r32(v, wqcfg(i, 6));
+		/* The bit is the state, so that the portals follow it. */
+		idxd_vdev_w32(v, wqcfg(i, 6), d6 & ~IDXD_VDEV_WQCFG6_STATE);
+		wq_set_state(v, i, FIELD_GET(IDXD_VDEV_WQCFG6_STATE, d6));
+	}
+	return 0;
 }
 
 /**
@@ -1016,6 +1166,11 @@ static void idxd_vdev_event_work(struct work_struct *work)
 	bool overflow;
 
 	mutex_lock(&v->lock);
+	/* A vdev stopped for migration raises nothing: lm.c kicks the work. */
+	if (v->mig_stopped) {
+		mutex_unlock(&v->lock);
+		return;
+	}
 	for (vwq = 0; vwq < v->nwqs; vwq++)
 		if (test_and_clear_bit(IDXD_VDEV_EV_RESET(vwq), &v->events) &&
 		    idxd_vdev_irq_refresh(v, vwq))

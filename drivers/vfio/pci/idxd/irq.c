@@ -194,8 +194,9 @@ static int idxd_vdev_irq_count(struct vfio_pci_irq *irq, unsigned int index)
 }
 
 /*
- * Vector 0 delivers the interrupt it held back once it has an eventfd.
- * The frontend calls this under its lock.
+ * A vector delivers the interrupt it held back in software once it has an
+ * eventfd: vector 0 its event, a vector N >= 1 the one its IMS entry held
+ * on a migration source.  The frontend calls this under its lock.
  */
 static void idxd_vdev_vector_changed(struct vfio_pci_irq *irq,
 				     const struct vfio_pci_irq_vec *vec,
@@ -203,10 +204,15 @@ static void idxd_vdev_vector_changed(struct vfio_pci_irq *irq,
 {
 	struct idxd_vdev *v = container_of(irq, struct idxd_vdev, irq);
 
-	if (vec->index == VFIO_PCI_MSIX_IRQ_INDEX && !vec->vector &&
-	    has_trigger && v->v0_pending) {
+	/* A vdev stopped for migration raises nothing: see idxd_vdev_irq_deliver_held(). */
+	if (vec->index != VFIO_PCI_MSIX_IRQ_INDEX || !has_trigger ||
+	    READ_ONCE(v->mig_stopped))
+		return;
+	if (!vec->vector && v->v0_pending) {
 		v->v0_pending = false;
 		vfio_pci_irq_signal(irq, VFIO_PCI_MSIX_IRQ_INDEX, 0);
+	} else if (vec->vector && test_and_clear_bit(vec->vector, &v->sw_pending)) {
+		vfio_pci_irq_signal(irq, VFIO_PCI_MSIX_IRQ_INDEX, vec->vector);
 	}
 }
 
@@ -252,8 +258,9 @@ int idxd_vdev_irq_init(struct idxd_vdev *v)
  * @cause: the INTCAUSE bits to set
  *
  * The caller decides whether the cause interrupts (int_req, GENCTRL).
- * While vector 0 has no eventfd the interrupt is held pending (its PBA
- * bit) and delivered when the vector gets one.
+ * While vector 0 has no eventfd, or the vdev is stopped for migration, the
+ * interrupt is held pending (its PBA bit) and delivered when the vector
+ * gets one or the vdev runs again.
  */
 void idxd_vdev_irq_raise(struct idxd_vdev *v, u32 cause)
 {
@@ -261,7 +268,8 @@ void idxd_vdev_irq_raise(struct idxd_vdev *v, u32 cause)
 	atomic_or(cause, &v->intcause);
 	/* The frontend's lock orders this against idxd_vdev_vector_changed(). */
 	vfio_pci_irq_lock(&v->irq);
-	if (!vfio_pci_irq_signal(&v->irq, VFIO_PCI_MSIX_IRQ_INDEX, 0))
+	if (v->mig_stopped ||
+	    !vfio_pci_irq_signal(&v->irq, VFIO_PCI_MSIX_IRQ_INDEX, 0))
 		v->v0_pending = true;
 	vfio_pci_irq_unlock(&v->irq);
 }
@@ -284,6 +292,7 @@ u64 idxd_vdev_irq_pba(struct idxd_vdev *v)
 	vfio_pci_irq_lock(&v->irq);
 	if (v->v0_pending)
 		pba |= BIT_ULL(0);
+	pba |= v->sw_pending;
 	for (n = 1; n < idxd_vdev_nvec(v); n++) {
 		struct idxd_vdev_vec *hv = &v->vecs[n];
 
@@ -369,6 +378,7 @@ void idxd_vdev_irq_reset(struct idxd_vdev *v)
 	for (n = 1; n < idxd_vdev_nvec(v); n++)
 		v->vecs[n].granted = false;
 	v->v0_pending = false;
+	v->sw_pending = 0;
 	vfio_pci_irq_unlock(&v->irq);
 }
 
@@ -445,6 +455,111 @@ bool idxd_vdev_irq_refresh(struct idxd_vdev *v, unsigned int vwq)
 	}
 	vfio_pci_irq_unlock(&v->irq);
 	return revoked;
+}
+
+/**
+ * idxd_vdev_irq_save() - the interrupt state for a migration stream
+ * @v: the vdev, its lock held, stopped for migration
+ * @v0_pending: set if vector 0 holds an event back
+ * @pending: set to the vectors N >= 1 that hold an interrupt back, in
+ *	     their host IMS entry or in software
+ * @granted: set to the vectors whose handle the guest holds
+ * @handle: set to those handles, indexed by vector
+ */
+void idxd_vdev_irq_save(struct idxd_vdev *v, bool *v0_pending,
+			unsigned long *pending, unsigned long *granted,
+			u16 *handle)
+{
+	unsigned int n;
+
+	lockdep_assert_held(&v->lock);
+	*pending = idxd_vdev_irq_pba(v) & ~BIT_ULL(0);
+	*granted = 0;
+	vfio_pci_irq_lock(&v->irq);
+	*v0_pending = v->v0_pending;
+	for (n = 1; n < idxd_vdev_nvec(v); n++) {
+		struct idxd_vdev_vec *hv = &v->vecs[n];
+
+		handle[n] = 0;
+		if (hv->allocated && hv->granted) {
+			__set_bit(n, granted);
+			handle[n] = hv->ims.handle;
+		}
+	}
+	vfio_pci_irq_unlock(&v->irq);
+}
+
+/**
+ * idxd_vdev_irq_restore() - hold back the interrupts of a migration stream
+ * @v: the vdev, its lock held, stopped for migration
+ * @v0_pending: vector 0 held an event back on the source
+ * @pending: the vectors N >= 1 that held an interrupt back on the source
+ *
+ * They are delivered once the vdev runs and the vector has an eventfd.
+ */
+void idxd_vdev_irq_restore(struct idxd_vdev *v, bool v0_pending,
+			   unsigned long pending)
+{
+	lockdep_assert_held(&v->lock);
+	vfio_pci_irq_lock(&v->irq);
+	v->v0_pending = v0_pending;
+	v->sw_pending = pending & (BIT(idxd_vdev_nvec(v)) - 1) & ~BIT(0);
+	vfio_pci_irq_unlock(&v->irq);
+}
+
+/**
+ * idxd_vdev_irq_recheck() - compare the handles a migrated guest holds
+ * @v: the vdev, its lock held
+ * @granted: the vectors whose handle the guest held on the source
+ * @handle: those handles, indexed by vector
+ *
+ * A handle the guest holds stays valid if the vector's IMS entry on this
+ * host has the same one; the guest holds it here too.
+ *
+ * Return: the vectors of @granted whose handle is not valid here: they
+ * have no entry yet, or an entry with another handle.
+ */
+unsigned long idxd_vdev_irq_recheck(struct idxd_vdev *v,
+				    unsigned long granted, const u16 *handle)
+{
+	unsigned long stale = 0;
+	unsigned int n;
+
+	lockdep_assert_held(&v->lock);
+	vfio_pci_irq_lock(&v->irq);
+	for_each_set_bit(n, &granted, idxd_vdev_nvec(v)) {
+		struct idxd_vdev_vec *hv = &v->vecs[n];
+
+		if (n && hv->allocated && hv->ims.handle == handle[n])
+			hv->granted = true;
+		else
+			__set_bit(n, &stale);
+	}
+	vfio_pci_irq_unlock(&v->irq);
+	return stale;
+}
+
+/**
+ * idxd_vdev_irq_deliver_held() - deliver what was held while stopped
+ * @v: the vdev, its lock held, which runs again
+ *
+ * The vectors that have an eventfd get the interrupt they hold back in
+ * software; the others get it with their eventfd.
+ */
+void idxd_vdev_irq_deliver_held(struct idxd_vdev *v)
+{
+	unsigned int n;
+
+	lockdep_assert_held(&v->lock);
+	vfio_pci_irq_lock(&v->irq);
+	if (v->v0_pending &&
+	    vfio_pci_irq_signal(&v->irq, VFIO_PCI_MSIX_IRQ_INDEX, 0))
+		v->v0_pending = false;
+	for (n = 1; n < idxd_vdev_nvec(v); n++)
+		if (test_bit(n, &v->sw_pending) &&
+		    vfio_pci_irq_signal(&v->irq, VFIO_PCI_MSIX_IRQ_INDEX, n))
+			__clear_bit(n, &v->sw_pending);
+	vfio_pci_irq_unlock(&v->irq);
 }
 
 static int idxd_vdev_irqs_show(struct seq_file *m, void *data)

@@ -231,6 +231,7 @@ static int idxd_vdev_init_dev(struct vfio_device *vdev)
 	v->nwqs = to_type(mdev->type)->nwqs;
 	v->pasid = IOMMU_PASID_INVALID;
 	vfio_pci_irq_init(&v->irq, &v->vdev.device, &idxd_vdev_irq_ops);
+	idxd_vdev_mig_init(v);
 	return 0;
 }
 
@@ -262,6 +263,7 @@ static int idxd_vdev_open(struct vfio_device *vdev)
 		dev_info(vdev->dev, "not opened: a WQ of the vdev was unbound\n");
 		rc = -ENODEV;
 	} else {
+		idxd_vdev_mig_reset(v);
 		idxd_vdev_emu_reset(v);
 		idxd_vdev_irq_open(v);
 	}
@@ -276,11 +278,14 @@ static void idxd_vdev_close(struct vfio_device *vdev)
 	/*
 	 * The host IMS entries go with the MSI-X index first, then the reset
 	 * aborts the descriptors.  The PASID is detached next, when the user
-	 * unbinds from iommufd.
+	 * unbinds from iommufd.  The migration's data files are let go and
+	 * DMA logging stops.
 	 */
 	idxd_vdev_irq_close(v);
 	idxd_vdev_events_cancel(v);
 	mutex_lock(&v->lock);
+	idxd_vdev_mig_reset(v);
+	WRITE_ONCE(v->logging, false);
 	idxd_vdev_emu_reset(v);
 	mutex_unlock(&v->lock);
 }
@@ -397,17 +402,25 @@ static int idxd_vdev_get_region_info(struct idxd_vdev *v,
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
-/* VFIO_DEVICE_RESET is a function level reset, refused once a WQ is gone. */
+/*
+ * VFIO_DEVICE_RESET is a function level reset, refused once a WQ is gone.
+ * It also returns the migration state to RUNNING, from any state.
+ */
 static int idxd_vdev_reset(struct idxd_vdev *v)
 {
 	int rc = 0;
 
 	mutex_lock(&v->lock);
-	if (idxd_vdev_lost(v))
+	if (idxd_vdev_lost(v)) {
 		rc = -ENODEV;
-	else
+	} else {
+		idxd_vdev_mig_reset(v);
 		idxd_vdev_emu_reset(v);
+	}
 	mutex_unlock(&v->lock);
+	/* Host events held while the vdev was stopped. */
+	if (!rc && READ_ONCE(v->events))
+		schedule_work(&v->event_work);
 	return rc;
 }
 

@@ -139,6 +139,29 @@ void idxd_vdev_portal_set_gone(struct idxd_vdev *v, unsigned int vwq)
 	mutex_unlock(&v->map_lock);
 }
 
+/**
+ * idxd_vdev_portal_set_stopped() - block or unblock every portal
+ * @v: the vdev, its lock held
+ * @stopped: the vdev is stopped for migration
+ *
+ * A stopped vdev takes no descriptors: every portal page maps the sink
+ * page until the vdev runs again.  The portals of every WQ are zapped when
+ * this changes.
+ */
+void idxd_vdev_portal_set_stopped(struct idxd_vdev *v, bool stopped)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&v->lock);
+	if (stopped == v->mig_stopped)
+		return;
+	mutex_lock(&v->map_lock);
+	WRITE_ONCE(v->mig_stopped, stopped);
+	mutex_unlock(&v->map_lock);
+	for (i = 0; i < v->nwqs; i++)
+		idxd_vdev_zap_portals(v, i);
+}
+
 /*
  * Find the host portal page behind offset @off of BAR2.  Pages 0 and 1 of
  * virtual WQ i's four are the unlimited and limited IMS portals of its
@@ -163,8 +186,9 @@ static bool idxd_vdev_portal_page(struct idxd_vdev *v, u64 off,
 }
 
 /*
- * Map the host WQ's portal while the guest has the WQ enabled and memory
- * decoding and bus mastering on, the sink page otherwise.  The
+ * Map the host WQ's portal while the guest has the WQ enabled, memory
+ * decoding and bus mastering are on and the vdev is not stopped for
+ * migration; the sink page otherwise.  The
  * idxd_vdev_portal_set_*() helpers zap the mappings when that changes.
  */
 static vm_fault_t idxd_vdev_fault(struct vm_fault *vmf)
@@ -177,6 +201,7 @@ static vm_fault_t idxd_vdev_fault(struct vm_fault *vmf)
 
 	mutex_lock(&v->map_lock);
 	if (!idxd_vdev_portal_page(v, off, &pfn) || !v->decode ||
+	    v->mig_stopped ||
 	    !test_bit(off / IDXD_VDEV_WQ_PORTALS_SIZE, &v->wq_enabled))
 		pfn = page_to_pfn(v->sink);
 	ret = vmf_insert_pfn(vma, vmf->address, pfn);

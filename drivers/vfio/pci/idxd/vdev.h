@@ -8,6 +8,7 @@
 #define IDXD_VDEV_H
 
 #include <linux/bitops.h>
+#include <linux/completion.h>
 #include <linux/list.h>
 #include <linux/mdev.h>
 #include <linux/mutex.h>
@@ -68,6 +69,7 @@
 #define IDXD_VDEV_OFFSET(index)		((u64)(index) << VFIO_PCI_OFFSET_SHIFT)
 
 struct idxd_vdev;
+struct idxd_vdev_mig_file;
 struct iommufd_device;
 
 /**
@@ -210,6 +212,9 @@ struct idxd_vdev_irq_stats {
  * @vecs: the host side of vectors 1..N, see &struct idxd_vdev_vec
  * @irq_stats: how the user drove the MSI-X index
  * @v0_pending: vector 0 holds an interrupt back for want of an eventfd
+ * @sw_pending: vectors N >= 1 that hold an interrupt back in software: one
+ *		their host IMS entry held on the migration source, delivered
+ *		once the vector has an eventfd and the vdev runs
  * @map_lock: orders the choice of what a BAR2 page maps against changes
  *	      of that choice; see "BAR2" below
  * @gone: the virtual WQs whose host WQ was unbound.  The vdev is halted
@@ -227,6 +232,22 @@ struct idxd_vdev_irq_stats {
  *	    IDXD_VDEV_EV_RESET()
  * @event_work: delivers host software errors and resets to the virtual
  *		device, under @lock
+ * @mig_state: the VFIO migration state
+ * @mig_stopped: the vdev is stopped for migration (STOP and the states
+ *		 that save or load the device state): the portals map the
+ *		 sink page, host events wait and no interrupt is raised
+ * @saving: the data file of the state being saved, or NULL
+ * @resuming: the data file of the state being loaded, or NULL
+ * @mig_restored: the state was loaded; the handles the guest held are
+ *		  checked against the new entries when the vdev next runs
+ * @mig_granted: with @mig_restored, the vectors whose handle the guest
+ *		 held on the source
+ * @mig_handle: with @mig_restored, those handles
+ * @drain_work: drains the host WQs for a stop, so that the wait for it
+ *		has a bound
+ * @drain_done: completed by @drain_work
+ * @drain_wqs: the virtual WQs @drain_work drains
+ * @logging: DMA logging was started (dirty.c)
  */
 struct idxd_vdev {
 	/* Set when the vdev is created and constant until it is freed. */
@@ -263,6 +284,7 @@ struct idxd_vdev {
 	struct idxd_vdev_vec		vecs[IDXD_VDEV_MAX_VECS];
 	struct idxd_vdev_irq_stats	irq_stats;
 	bool				v0_pending;
+	unsigned long			sw_pending;
 
 	/*
 	 * BAR2 (portal.c).  What a portal page maps depends on @gone,
@@ -291,6 +313,24 @@ struct idxd_vdev {
 	bool				err_overflow;
 	unsigned long			events;
 	struct work_struct		event_work;
+
+	/*
+	 * Migration (lm.c) and DMA logging (dirty.c), under @lock.
+	 * @mig_stopped is changed under @lock and @map_lock, and read without
+	 * a lock by the interrupt paths (see idxd_vdev_mig_resume()).
+	 * @drain_work runs without @lock, while its waiter holds it.
+	 */
+	enum vfio_device_mig_state	mig_state;
+	bool				mig_stopped;
+	struct idxd_vdev_mig_file	*saving;
+	struct idxd_vdev_mig_file	*resuming;
+	bool				mig_restored;
+	unsigned long			mig_granted;
+	u16				mig_handle[IDXD_VDEV_MAX_VECS];
+	struct work_struct		drain_work;
+	struct completion		drain_done;
+	unsigned long			drain_wqs;
+	bool				logging;
 };
 
 /*
@@ -359,6 +399,16 @@ void idxd_vdev_events_cancel(struct idxd_vdev *v);
 void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
 		      void *data);
 void idxd_vdev_host_reset_done(struct idxd_vdev *v, unsigned int vwq);
+void idxd_vdev_drain_wqs(struct idxd_vdev *v, unsigned long wqs, bool abort);
+int idxd_vdev_emu_restore(struct idxd_vdev *v, const u8 *cfg, const u8 *bar0);
+
+/* lm.c: VFIO migration v2, the state machine and the device state stream */
+extern const struct vfio_migration_ops idxd_vdev_mig_ops;
+void idxd_vdev_mig_init(struct idxd_vdev *v);
+void idxd_vdev_mig_reset(struct idxd_vdev *v);
+
+/* dirty.c: VFIO device DMA logging */
+extern const struct vfio_log_ops idxd_vdev_log_ops;
 
 /* portal.c: BAR2, the WQs' portals */
 int idxd_vdev_portal_init(struct idxd_vdev *v);
@@ -367,6 +417,7 @@ void idxd_vdev_portal_set_decode(struct idxd_vdev *v, bool decode);
 void idxd_vdev_portal_set_enabled(struct idxd_vdev *v, unsigned int vwq,
 				  bool enabled);
 void idxd_vdev_portal_set_gone(struct idxd_vdev *v, unsigned int vwq);
+void idxd_vdev_portal_set_stopped(struct idxd_vdev *v, bool stopped);
 ssize_t idxd_vdev_bar2_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 			  loff_t pos, bool write);
 int idxd_vdev_bar2_caps(struct idxd_vdev *v, struct vfio_info_cap *caps);
@@ -384,5 +435,13 @@ void idxd_vdev_irq_reset(struct idxd_vdev *v);
 void idxd_vdev_irq_open(struct idxd_vdev *v);
 void idxd_vdev_irq_close(struct idxd_vdev *v);
 void idxd_vdev_irq_debugfs(struct idxd_vdev *v, struct dentry *dir);
+void idxd_vdev_irq_save(struct idxd_vdev *v, bool *v0_pending,
+			unsigned long *pending, unsigned long *granted,
+			u16 *handle);
+void idxd_vdev_irq_restore(struct idxd_vdev *v, bool v0_pending,
+			   unsigned long pending);
+unsigned long idxd_vdev_irq_recheck(struct idxd_vdev *v,
+				    unsigned long granted, const u16 *handle);
+void idxd_vdev_irq_deliver_held(struct idxd_vdev *v);
 
 #endif /* IDXD_VDEV_H */

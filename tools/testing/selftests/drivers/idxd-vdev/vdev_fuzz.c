@@ -15,8 +15,14 @@
  *   space and BAR0 accesses (commands included), VFIO_DEVICE_SET_IRQS of
  *   every kind, VFIO_DEVICE_RESET, mmap and munmap of BAR2 pages, random
  *   descriptors through its portals with MOVDIR64B (addresses inside and
- *   outside its mappings, batches), and rarely the host unbinding its WQ
- *   or removing its vdev while it is open.
+ *   outside its mappings, batches), the migration uAPI (random arcs of
+ *   VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, reads, writes and
+ *   VFIO_MIG_GET_PRECOPY_INFO on its data fds in any state, streams it
+ *   saved written back whole, in pieces or mutated, the drain timeout
+ *   changed, data fds kept across the vdev's close) and DMA logging
+ *   (START, REPORT and STOP with random ranges and page sizes), and
+ *   rarely the host unbinding its WQ or removing its vdev while it is
+ *   open.
  *
  * After each batch of operations (--batch, 1000) the parent checks the
  * victim, runs dmatest on the host's kernel WQ and reads the kernel log;
@@ -87,21 +93,27 @@
 #define DSA_OP_BATCH	0x01
 #define SWERR_VALID	0x1ull
 
+/* The migration stream the attacker saved last, to write back */
+#define MIG_BUF		(MIG_MAX_STREAM + 8192)
+/* DMA logging's bitmaps go to the end of this, a guard page after it */
+#define BITMAP_SIZE	(64 * 1024)
+
 enum {
 	FOP_CFG_READ, FOP_CFG_WRITE, FOP_BAR0_READ, FOP_BAR0_WRITE, FOP_CMD,
 	FOP_SET_IRQS, FOP_RESET, FOP_MMAP, FOP_MUNMAP, FOP_PORTAL, FOP_BATCH,
-	FOP_REMAP, FOP_BRING_UP, FOP_WQ_UNBIND, FOP_REMOVE, NR_FOPS,
+	FOP_REMAP, FOP_BRING_UP, FOP_MIG_STATE, FOP_MIG_DATA, FOP_DMA_LOG,
+	FOP_WQ_UNBIND, FOP_REMOVE, NR_FOPS,
 };
 
 static const char * const fop_name[NR_FOPS] = {
 	"cfg_read", "cfg_write", "bar0_read", "bar0_write", "cmd", "set_irqs",
 	"reset", "mmap", "munmap", "portal", "batch", "remap", "bring_up",
-	"wq_unbind", "remove",
+	"mig_state", "mig_data", "dma_log", "wq_unbind", "remove",
 };
 
 /* Weights of the common operations; the last two are rare (--rare) */
 static const unsigned int fop_weight[NR_FOPS] = {
-	8, 6, 8, 8, 8, 10, 1, 3, 3, 25, 6, 2, 3, 0, 0,
+	8, 6, 8, 8, 8, 10, 1, 3, 3, 25, 6, 2, 3, 4, 5, 3, 0, 0,
 };
 
 /* Between parent and children */
@@ -136,6 +148,7 @@ static struct {
 	unsigned int skip;	/* operations not to do, 1 << FOP_* */
 	char dsa[32];
 	char bdf[32];
+	char drain[32];		/* drain_timeout_ms to restore, "" if none */
 	struct shared *sh;
 } cfg = {
 	.ops = 50000, .batch = 1000, .rare = 1000, .dmatest_every = 1,
@@ -364,6 +377,17 @@ struct atk {
 	uint64_t ups;
 	uint64_t failures;	/* vdevs not created or opened */
 	uint64_t count[NR_FOPS];
+	/* Migration: the data fds (the newest first), what was read of them */
+	int mig_fd[2];
+	int mig_resuming;	/* mig_fd[0] is a resuming one */
+	uint8_t *cap;		/* MIG_BUF: read from the saving fd */
+	size_t cap_len;
+	uint8_t *saved;		/* MIG_BUF: the last stream read to EOF */
+	size_t saved_len;
+	uint8_t *bitmap;	/* BITMAP_SIZE, then a PROT_NONE page */
+	uint64_t streams;	/* streams saved whole */
+	uint64_t applied;	/* RESUMING -> STOP that worked */
+	uint64_t arcs;		/* arcs that worked */
 };
 
 static __thread sigjmp_buf fault_env;
@@ -412,12 +436,26 @@ static void atk_unmap_all(struct atk *a)
 	}
 }
 
+static void mig_fd_close_all(struct atk *a)
+{
+	int i, fd;
+
+	for (i = 0; i < 2; i++) {
+		fd = __atomic_exchange_n(&a->mig_fd[i], -1, __ATOMIC_ACQ_REL);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
 static void atk_close(struct atk *a)
 {
 	uint64_t n;
 
 	if (a->v.efd[1] >= 0 && read(a->v.efd[1], &n, sizeof(n)) == sizeof(n))
 		a->irqs += n;
+	/* A data fd may outlive its device: kept for the next ops, or not */
+	if (below(2))
+		mig_fd_close_all(a);
 	atk_unmap_all(a);
 	if (a->v.device >= 0)
 		vdev_close(&a->v);
@@ -803,6 +841,333 @@ static void op_bring_up(struct atk *a)
 		vdev_map_portals(&a->v);
 }
 
+/*
+ * The migration states, RUNNING most often so that the guest's other ops
+ * have a running device; now and then ERROR or no state at all
+ */
+static uint32_t pick_state(void)
+{
+	static const uint32_t st[] = {
+		VFIO_DEVICE_STATE_RUNNING, VFIO_DEVICE_STATE_RUNNING,
+		VFIO_DEVICE_STATE_RUNNING, VFIO_DEVICE_STATE_RUNNING_P2P,
+		VFIO_DEVICE_STATE_STOP, VFIO_DEVICE_STATE_STOP,
+		VFIO_DEVICE_STATE_STOP_COPY, VFIO_DEVICE_STATE_STOP_COPY,
+		VFIO_DEVICE_STATE_RESUMING, VFIO_DEVICE_STATE_RESUMING,
+		VFIO_DEVICE_STATE_PRE_COPY, VFIO_DEVICE_STATE_PRE_COPY_P2P,
+	};
+
+	switch (below(32)) {
+	case 0:
+		return VFIO_DEVICE_STATE_ERROR;
+	case 1:
+		return below(2) ? 8 + below(8) : rnd32();
+	default:
+		return st[below(ARRAY_SIZE(st))];
+	}
+}
+
+/* Read what a saving fd has into a->cap; a stream read to EOF is saved */
+static void mig_drain_fd(struct atk *a, int fd, size_t chunk)
+{
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		if (a->cap_len + chunk > MIG_BUF)
+			chunk = MIG_BUF - a->cap_len;
+		if (!chunk)
+			return;
+		n = read(fd, a->cap + a->cap_len, chunk);
+		if (n < 0)
+			return;
+		if (!n) {
+			if (a->cap_len > MIG_HDR_LEN &&
+			    !memcmp(a->cap, MIG_MAGIC, 8)) {
+				memcpy(a->saved, a->cap, a->cap_len);
+				a->saved_len = a->cap_len;
+				a->streams++;
+			}
+			return;
+		}
+		a->cap_len += n;
+	}
+}
+
+/*
+ * An arc of the migration state machine (through the steps the core
+ * takes); a new data fd is kept, the oldest one closed.  The drain timeout
+ * changed now and then, 0 included.  Helpers do this too.
+ */
+static void op_mig_state(struct atk *a)
+{
+	static const char * const drain[] = { "0", "1", "20", "1000", "10000" };
+	uint32_t state = pick_state();
+	int fd = -1, old, rc;
+
+	if (!below(48))
+		sysfs_write(VDEV_DRAIN_PARAM, drain[below(ARRAY_SIZE(drain))]);
+	if (!below(16)) {
+		uint32_t st;
+
+		vdev_mig_get_state(&a->v, &st);
+		return;
+	}
+	rc = vdev_mig_set_state(&a->v, state, &fd);
+	if (rc || fd < 0)
+		return;
+	__atomic_add_fetch(&a->arcs, 1, __ATOMIC_RELAXED);
+	old = __atomic_exchange_n(&a->mig_fd[1], -1, __ATOMIC_ACQ_REL);
+	if (old >= 0)
+		close(old);
+	old = __atomic_exchange_n(&a->mig_fd[0], fd, __ATOMIC_ACQ_REL);
+	if (below(2) && old >= 0) {
+		close(old);
+	} else if (old >= 0) {
+		old = __atomic_exchange_n(&a->mig_fd[1], old, __ATOMIC_ACQ_REL);
+		if (old >= 0)
+			close(old);
+	}
+	a->mig_resuming = state == VFIO_DEVICE_STATE_RESUMING;
+	if (!a->mig_resuming)
+		a->cap_len = 0;
+}
+
+/* @a->saved (or what was read of a stream), mutated, into @buf */
+static size_t mig_mutate(struct atk *a, uint8_t *buf)
+{
+	const uint8_t *base = a->saved_len ? a->saved : a->cap;
+	size_t len = a->saved_len ? a->saved_len : a->cap_len, n, i, at;
+
+	if (!len) {
+		/* Nothing saved yet: a header and garbage */
+		memcpy(buf, MIG_MAGIC "\x01\0\0\0\x10\0\0\0", 16);
+		len = 16 + below(512);
+		for (i = 16; i < len; i++)
+			buf[i] = rnd32();
+		return len;
+	}
+	memcpy(buf, base, len);
+	switch (below(8)) {
+	case 0:
+		return len;				/* as saved */
+	case 1:
+		return below(len + 1);			/* truncated */
+	case 2:					/* bytes flipped */
+		for (n = 1 + below(8), i = 0; i < n; i++)
+			buf[below(len)] ^= 1u << below(8);
+		return len;
+	case 3:					/* a record header changed */
+		at = below(len / 8) * 8;
+		for (i = 0; i < 8 && at + i < len; i++)
+			if (below(2))
+				buf[at + i] = rnd32();
+		return len;
+	case 4:					/* twice */
+		if (2 * len <= MIG_BUF)
+			memcpy(buf + len, base, len);
+		return 2 * len <= MIG_BUF ? 2 * len : len;
+	case 5:					/* garbage appended */
+		n = below(MIG_BUF - len + 1);
+		for (i = 0; i < n; i++)
+			buf[len + i] = rnd32();
+		return len + n;
+	case 6:					/* a piece repeated */
+		at = below(len);
+		n = below(len - at + 1);
+		if (len + n <= MIG_BUF) {
+			memmove(buf + at + n, buf + at, len - at);
+			memcpy(buf + at + n, base + at, len - at);
+			return len + n;
+		}
+		return len;
+	default:				/* an unknown record inserted */
+		at = 16 + below(len > 16 ? (len - 16) / 8 + 1 : 1) * 8;
+		if (at > len)
+			at = len;
+		n = 8 + below(4) * 8;
+		if (len + n > MIG_BUF)
+			return len;
+		memmove(buf + at + n, base + at, len - at);
+		buf[at] = rnd32();
+		buf[at + 1] = below(2) ? 0 : rnd32();
+		buf[at + 2] = below(2) ? 1 : rnd32();
+		buf[at + 3] = 0;
+		buf[at + 4] = n - 8;
+		buf[at + 5] = buf[at + 6] = buf[at + 7] = 0;
+		for (i = 8; i < n; i++)
+			buf[at + i] = rnd32();
+		return len + n;
+	}
+}
+
+/*
+ * The data fds: reads (in any state: what a saving fd gives is kept),
+ * writes of streams (saved ones, mutated ones, too much), the precopy
+ * ioctl, closes.  Main thread only: it closes fds.
+ */
+static void op_mig_data(struct atk *a)
+{
+	static __thread uint8_t *buf;
+	struct vfio_precopy_info info;
+	size_t len, at, n;
+	int fd, which = below(4) ? 0 : 1;
+	uint32_t st;
+
+	fd = a->mig_fd[which];
+	if (fd < 0) {
+		/* No fd: make one, the QEMU way, now and then */
+		if (!below(4))
+			op_mig_state(a);
+		return;
+	}
+	if (!buf) {
+		buf = malloc(MIG_BUF);
+		if (!buf)
+			return;
+	}
+	switch (below(10)) {
+	case 0:
+	case 1:
+	case 2:
+		n = below(4) ? 1 + below(20000) : below(MIG_BUF + 1);
+		if (which == 0 && !a->mig_resuming)
+			mig_drain_fd(a, fd, n ? n : 1);
+		else
+			read(fd, buf, n);
+		break;
+	case 3:
+	case 4:
+	case 5:
+		/* A stream, in pieces; then, often, RESUMING -> STOP */
+		len = mig_mutate(a, buf);
+		for (at = 0; at < len; at += n) {
+			n = below(4) ? len - at : 1 + below(len - at);
+			if (write(fd, buf + at, n) < 0)
+				break;
+		}
+		if (below(3)) {
+			if (!vdev_mig_get_state(&a->v, &st) &&
+			    st == VFIO_DEVICE_STATE_RESUMING &&
+			    !vdev_mig_set_state(&a->v, VFIO_DEVICE_STATE_STOP, NULL))
+				a->applied++;
+			if (below(2))
+				vdev_mig_set_state(&a->v, VFIO_DEVICE_STATE_RUNNING, NULL);
+		}
+		break;
+	case 6:
+		/* Too much at once */
+		memset(buf, below(2) ? 0 : 0xff, MIG_BUF);
+		write(fd, buf, MIG_BUF);
+		break;
+	case 7:
+		memset(&info, 0, sizeof(info));
+		info.argsz = below(4) ? sizeof(info) : below(64);
+		ioctl(fd, VFIO_MIG_GET_PRECOPY_INFO, &info);
+		if (!below(8))
+			ioctl(fd, rnd32(), &info);
+		break;
+	case 8:
+		lseek(fd, rnd64(), below(3));
+		pread(fd, buf, below(4096), rnd64() & 0xffff);
+		break;
+	default:
+		fd = __atomic_exchange_n(&a->mig_fd[which], -1, __ATOMIC_ACQ_REL);
+		if (fd >= 0)
+			close(fd);
+		break;
+	}
+}
+
+/* An IOVA and length for DMA logging: aligned to @page or not, any size */
+static void pick_range(uint64_t page, uint64_t *iova, uint64_t *len)
+{
+	switch (below(6)) {
+	case 0:
+		*iova = rnd64();
+		*len = rnd64();
+		break;
+	case 1:
+		*iova = MEM_IOVA;
+		*len = MEM_SIZE;
+		break;
+	default:
+		*iova = (uint64_t)below(1 << 20) * page;
+		*len = (1 + (uint64_t)below(below(8) ? 1024 : 1 << 20)) * page;
+		break;
+	}
+	if (!below(8))
+		*iova += below(page);
+	if (!below(8))
+		*len += below(page);
+}
+
+static uint64_t pick_page(void)
+{
+	switch (below(8)) {
+	case 0:
+		return rnd64();
+	case 1:
+		return 0;
+	case 2:
+		return 1ull << below(64);
+	case 3:
+		return 2 * 1024 * 1024;
+	default:
+		return PAGE << below(3);
+	}
+}
+
+/*
+ * DMA logging: START of 0..4 random ranges (overlapping ones too), STOP,
+ * REPORT into the end of a->bitmap, or past it into its guard page, or to
+ * an address the kernel must refuse; the other features' GET and PROBE.
+ * Helpers do this too: the bitmap's contents do not matter.
+ */
+static void op_dma_log(struct atk *a)
+{
+	struct vdev_log_range r[4];
+	uint64_t page, iova, len, need, x;
+	unsigned int n, i;
+	uint8_t *bm;
+
+	switch (below(8)) {
+	case 0:
+	case 1:
+		page = pick_page();
+		n = below(8) ? 1 + below(4) : 0;
+		for (i = 0; i < n; i++)
+			pick_range(page ? page : PAGE, &r[i].iova, &r[i].length);
+		vdev_dma_log_start(&a->v, &page, r, n);
+		break;
+	case 2:
+		vdev_dma_log_stop(&a->v);
+		break;
+	case 3:
+	case 4:
+	case 5:
+		page = below(4) ? PAGE << below(3) : pick_page();
+		pick_range(page ? page : PAGE, &iova, &len);
+		need = page && page <= len ? (len / page + 63) / 64 * 8 : 8;
+		if (need <= BITMAP_SIZE && below(8))
+			bm = a->bitmap + BITMAP_SIZE - need;
+		else if (below(2))
+			bm = a->bitmap;		/* runs into the guard */
+		else
+			bm = below(2) ? NULL : (uint8_t *)0xffff888000000000ull;
+		vdev_dma_log_report(&a->v, iova, len, page, bm);
+		break;
+	case 6:
+		vdev_mig_data_size(&a->v, &x);
+		vdev_mig_flags(&a->v, &x);
+		break;
+	default:
+		vdev_feature_probe(&a->v, below(12));
+		if (!below(4))
+			vdev_feature(&a->v, rnd32(), &x, below(2) ? 8 : 0);
+		break;
+	}
+}
+
 /* The host takes the attacker's WQ away: its vdev halts for good */
 static void op_wq_unbind(struct atk *a)
 {
@@ -918,7 +1283,8 @@ static int pick_fop(void)
 /* Changes no mapping or descriptor of the vdev: for helpers too */
 static int fop_plain(int fop)
 {
-	return fop <= FOP_BATCH && fop != FOP_MMAP && fop != FOP_MUNMAP;
+	return (fop <= FOP_BATCH && fop != FOP_MMAP && fop != FOP_MUNMAP) ||
+	       fop == FOP_MIG_STATE || fop == FOP_DMA_LOG;
 }
 
 static void do_op(struct atk *a, int fop);
@@ -1042,6 +1408,15 @@ static void do_op(struct atk *a, int fop)
 	case FOP_BRING_UP:
 		op_bring_up(a);
 		break;
+	case FOP_MIG_STATE:
+		op_mig_state(a);
+		break;
+	case FOP_MIG_DATA:
+		op_mig_data(a);
+		break;
+	case FOP_DMA_LOG:
+		op_dma_log(a);
+		break;
 	case FOP_WQ_UNBIND:
 		op_wq_unbind(a);
 		break;
@@ -1066,6 +1441,13 @@ static void attacker_main(int in, int out)
 	pthread_rwlock_init(&atk_lock, &attr);
 	memset(&a, 0, sizeof(a));
 	vdev_init(&a.v, "");
+	a.mig_fd[0] = a.mig_fd[1] = -1;
+	a.cap = malloc(MIG_BUF);
+	a.saved = malloc(MIG_BUF);
+	a.bitmap = mmap(NULL, BITMAP_SIZE + PAGE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a.bitmap != MAP_FAILED)
+		mprotect(a.bitmap + BITMAP_SIZE, PAGE, PROT_NONE);
 	rng_state = cfg.seed * 0x9e3779b97f4a7c15ull + 1;
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
@@ -1073,7 +1455,7 @@ static void attacker_main(int in, int out)
 	memset(&m, 0, sizeof(m));
 	a.mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (a.mem == MAP_FAILED) {
+	if (a.mem == MAP_FAILED || !a.cap || !a.saved || a.bitmap == MAP_FAILED) {
 		m.status = -ENOMEM;
 	} else {
 		m.status = atk_open(&a);
@@ -1109,6 +1491,9 @@ static void attacker_main(int in, int out)
 			       cfg.threads - 1, (unsigned long long)helper_ops);
 	ksft_print_msg("attacker: interrupts of its vector 1 %llu\n",
 		       (unsigned long long)a.irqs);
+	ksft_print_msg("attacker: migration arcs with a data fd %llu, streams saved %llu, applied %llu\n",
+		       (unsigned long long)a.arcs, (unsigned long long)a.streams,
+		       (unsigned long long)a.applied);
 	ksft_print_msg("attacker: vdevs brought up %llu (%llu failed), not made %llu\n",
 		       (unsigned long long)a.ups, (unsigned long long)a.up_fail,
 		       (unsigned long long)a.failures);
@@ -1420,6 +1805,9 @@ static int host_setup(char *chan, size_t len)
 		ksft_print_msg("no DSA with IMS\n");
 		return rc;
 	}
+	/* The attacker changes it; put back at the teardown */
+	if (sysfs_read(VDEV_DRAIN_PARAM, cfg.drain, sizeof(cfg.drain)))
+		cfg.drain[0] = 0;
 	kwq_unbind();
 	dsa_teardown(cfg.dsa, 2);
 	rc = kwq_config(WQ_SIZE);
@@ -1459,6 +1847,8 @@ static int host_teardown(void)
 	cfg.sh->victim_uuid[0] = 0;
 	cfg.sh->attacker_uuid[0] = 0;
 	kwq_unbind();
+	if (cfg.drain[0] && sysfs_write(VDEV_DRAIN_PARAM, cfg.drain) && !rc)
+		rc = -EIO;
 	err = dsa_teardown(cfg.dsa, 2);
 	if (err && !rc)
 		rc = err;

@@ -27,8 +27,10 @@
  * VFIO_DEVICE_RESET.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,6 +492,31 @@ static int kmsg_grep(int fd, const char *needle, char *first, size_t len)
 		}
 	}
 	return found;
+}
+
+/*
+ * How the kernel log names vdev @uuid's VFIO device (dev_warn() on it):
+ * " vfioN: ", N from the mdev's vfio-dev directory
+ */
+static int vfio_dev_tag(const char *uuid, char *tag, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int rc = -ENOENT;
+
+	snprintf(path, sizeof(path), MDEV_DEVICES "/%s/vfio-dev", uuid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "vfio", 4)) {
+			snprintf(tag, len, " %.32s: ", de->d_name);
+			rc = 0;
+			break;
+		}
+	closedir(d);
+	return rc;
 }
 
 static int get_state(struct vdev *v)
@@ -1150,7 +1177,7 @@ TEST_F_TIMEOUT(mig, hostile_streams, 300)
 	uint16_t handle;
 	struct stream s;
 	const char *bad;
-	char why[256], line[2048];
+	char why[256], line[2048], tag[64];
 	int kmsg, kmsg2, where, err, rc, n;
 
 	stream_init(&s);
@@ -1160,6 +1187,7 @@ TEST_F_TIMEOUT(mig, hostile_streams, 300)
 	ASSERT_EQ(0, save_stop_copy(src, &s));
 	bad = stream_parse(&s, off, NULL);
 	ASSERT_EQ(NULL, bad) TH_LOG("stream: %s", bad);
+	ASSERT_EQ(0, vfio_dev_tag(self->uuid[1], tag, sizeof(tag)));
 	end = off[0];
 	comp = off[MIG_REC_COMPOSITION];
 	cfg = off[MIG_REC_CONFIG];
@@ -1227,7 +1255,7 @@ TEST_F_TIMEOUT(mig, hostile_streams, 300)
 						      strerror(err));
 		TH_LOG("%s: refused by %s", h[i].name,
 		       where == 1 ? "write()" : where == 2 ? "RESUMING -> STOP" : "nothing");
-		n = kmsg_grep(kmsg, self->uuid[1], line, sizeof(line));
+		n = kmsg_grep(kmsg, tag, line, sizeof(line));
 		EXPECT_EQ(1, n) TH_LOG("%s: %d kernel log lines name the vdev", h[i].name, n);
 		if (n) {
 			TH_LOG("%s: log: %s", h[i].name, line);

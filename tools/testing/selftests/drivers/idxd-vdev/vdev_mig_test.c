@@ -858,6 +858,7 @@ TEST_F_TIMEOUT(mig, round_trip_vectors_late, 120)
 	struct save_result r;
 	uint16_t handle, h2;
 	struct stream s;
+	uint64_t pba;
 	int rc, err;
 
 	stream_init(&s);
@@ -878,8 +879,13 @@ TEST_F_TIMEOUT(mig, round_trip_vectors_late, 120)
 	EXPECT_EQ(0, efd_wait(dst->efd[0], 1, QUIET_MS));
 	ASSERT_EQ(0, qemu10_vector_use(dst, 0));
 	EXPECT_EQ(1, efd_wait(dst->efd[0], 1, FIRE_MS)) TH_LOG("no revocation interrupt");
+	pba = reg_read64(dst, REG_MSIX_PBA);
+	EXPECT_EQ(2, pba) TH_LOG("the destination's PBA before vector 1's eventfd");
 	ASSERT_EQ(0, qemu10_vector_use(dst, 1));
-	EXPECT_EQ(1, efd_wait(dst->efd[1], 1, FIRE_MS)) TH_LOG("the pending NOOP was lost");
+	EXPECT_EQ(1, efd_wait(dst->efd[1], 1, FIRE_MS))
+		TH_LOG("the pending NOOP was lost: PBA %#llx before vector 1's eventfd, %#llx after",
+		       (unsigned long long)pba,
+		       (unsigned long long)reg_read64(dst, REG_MSIX_PBA));
 	EXPECT_EQ(0, efd_wait(dst->efd[1], 1, QUIET_MS));
 	rc = vdev_cmd(dst, CMD_REQUEST_INT_HANDLE, 1, 0);
 	ASSERT_EQ(0, rc & 0xff);
@@ -1107,7 +1113,8 @@ static void optional_record_accepted(struct __test_metadata *_metadata,
 				     struct vdev *dst, const struct stream *s,
 				     size_t end)
 {
-	struct hostile ok = mk("optional record", s, end, 16 + MIG_REC_HDR_LEN);
+	struct hostile ok = mk("optional record", s, end,
+			       MIG_REC_HDR_LEN + 16 + MIG_REC_HDR_LEN);
 	int where, err;
 
 	ASSERT_NE(NULL, ok.buf);
@@ -1127,23 +1134,28 @@ static void optional_record_accepted(struct __test_metadata *_metadata,
 	ASSERT_EQ(ST_RUNNING, get_state(dst));
 }
 
-/* More than 64 KiB written: EFBIG, and the device recovers */
+/*
+ * More than 64 KiB written, each record consistent (unknown optional ones
+ * of 4 KiB after the COMPOSITION): EFBIG, and the device recovers
+ */
 static void oversized_refused(struct __test_metadata *_metadata,
 			      struct vdev *dst, struct guest_mem *m,
 			      const struct stream *s, size_t comp)
 {
 	size_t big = MIG_MAX_STREAM + 8192, done = 0;
 	size_t at = comp + MIG_REC_HDR_LEN + MIG_ALIGN8(MIG_COMP_LEN(1));
-	uint8_t *b = calloc(1, big);
+	uint8_t *b = calloc(1, big + 4096);
 	char why[256];
 	int fd, err = 0;
 	ssize_t n;
 
 	ASSERT_NE(NULL, b);
 	memcpy(b, s->buf, at);
-	put16(b + at, 0x4243);
-	put16(b + at + 2, MIG_REC_OPTIONAL);
-	put32(b + at + 4, big - at - MIG_REC_HDR_LEN);
+	for (; at < big; at += 4096) {
+		put16(b + at, 0x4243);
+		put16(b + at + 2, MIG_REC_OPTIONAL);
+		put32(b + at + 4, 4096 - MIG_REC_HDR_LEN);
+	}
 	ASSERT_EQ(0, vdev_mig_set_state(dst, ST_RESUMING, &fd));
 	ASSERT_LE(0, fd);
 	while (done < big) {
@@ -1222,7 +1234,8 @@ TEST_F_TIMEOUT(mig, hostile_streams, 300)
 	h[nh] = mk("END with a length", &s, s.len, 8);
 	put32(h[nh].buf + end + 4, 8);
 	nh++;
-	h[nh] = mk("unknown mandatory record", &s, end, 16 + MIG_REC_HDR_LEN);
+	h[nh] = mk("unknown mandatory record", &s, end,
+		   MIG_REC_HDR_LEN + 16 + MIG_REC_HDR_LEN);
 	put16(h[nh].buf + end, 0x4242);
 	put32(h[nh].buf + end + 4, 16);
 	memcpy(h[nh].buf + end + 24, s.buf + end, MIG_REC_HDR_LEN);
@@ -1381,8 +1394,6 @@ TEST_F_TIMEOUT(mig, drain_timeout, 120)
 	EXPECT_EQ(-ETIMEDOUT, rc);
 	EXPECT_EQ(ST_ERROR, get_state(v));
 	ASSERT_EQ(0, sysfs_write(VDEV_DRAIN_PARAM, self->drain));
-	/* Out of ERROR only by a reset */
-	EXPECT_NE(0, vdev_mig_set_state(v, ST_RUNNING, NULL));
 	ASSERT_EQ(0, ioctl(v->device, VFIO_DEVICE_RESET));
 	EXPECT_EQ(ST_RUNNING, get_state(v));
 	/* What was queued ends (or was aborted) before the new guest's */
@@ -1393,6 +1404,52 @@ TEST_F_TIMEOUT(mig, drain_timeout, 120)
 	rc = guest_restart(v, 1, &handle);
 	ASSERT_EQ(0, rc) TH_LOG("bring-up step %d", rc);
 	EXPECT_EQ(0, one_memmove(v, m, handle, 0x71));
+}
+
+/*
+ * 6b. In ERROR (a drain that timed out) every arc fails, quietly: QEMU's
+ * vfio_migration_set_state() asks for its recover state after a failed
+ * arc.  Only VFIO_DEVICE_RESET leaves ERROR.
+ */
+TEST_F_TIMEOUT(mig, arcs_from_error, 120)
+{
+	static const uint32_t to[] = {
+		ST_RUNNING, ST_STOP, ST_RUNNING_P2P, ST_STOP_COPY, ST_RESUMING,
+		ST_PRE_COPY, ST_PRE_COPY_P2P,
+	};
+	struct vdev *v = &self->v[0];
+	struct guest_mem *m = &self->m;
+	uint32_t shift, xfer;
+	char line[2048];
+	uint16_t handle;
+	unsigned int i;
+	int kmsg, rc, n;
+
+	ASSERT_EQ(0, sysfs_read(VDEV_DRAIN_PARAM, self->drain, sizeof(self->drain)));
+	ASSERT_EQ(0, vdev_new(self, 0, TYPE1));
+	ASSERT_EQ(0, guest_up(v, 1, &handle));
+	shift = reg_read32(v, REG_WQCFG + 12) & 0x1f;
+	xfer = shift >= 20 ? BUF_SIZE : 1u << shift;
+	ASSERT_EQ(0, sysfs_write(VDEV_DRAIN_PARAM, "0"));
+	memset(m->comp, 0, PAGE);
+	for (i = 0; i < WQ_SIZE; i++)
+		memmove_desc(v, i, SRC_IOVA, DST_IOVA, xfer, handle);
+	ASSERT_EQ(-ETIMEDOUT, vdev_mig_set_state(v, ST_STOP, NULL));
+	ASSERT_EQ(0, sysfs_write(VDEV_DRAIN_PARAM, self->drain));
+	ASSERT_EQ(ST_ERROR, get_state(v));
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	for (i = 0; i < ARRAY_SIZE(to); i++) {
+		rc = vdev_mig_set_state(v, to[i], NULL);
+		EXPECT_NE(0, rc) TH_LOG("ERROR -> %s worked", vdev_mig_state_name(to[i]));
+		EXPECT_EQ(ST_ERROR, get_state(v));
+	}
+	line[0] = 0;
+	n = kmsg_grep(kmsg, "WARNING", line, sizeof(line));
+	EXPECT_EQ(0, n) TH_LOG("%d WARNINGs, the first: %s", n, line);
+	close(kmsg);
+	ASSERT_EQ(0, ioctl(v->device, VFIO_DEVICE_RESET));
+	EXPECT_EQ(ST_RUNNING, get_state(v));
 }
 
 /* 7. DMA logging: every page reported dirty, inside the ranges or not */

@@ -4,7 +4,9 @@
 # its DSA, the vdevs it makes and what it sees of them.  Sourced by
 # vdev-e2e after common.sh, qemu.sh and l2.sh.
 #
-#   vdev_create                 a new vdev through mdev sysfs: VDEV (uuid)
+#   vdev_create [DSA [TYPE]]    a new vdev through mdev sysfs: VDEV (uuid)
+#   vdev_wq DSA WQ              wqDSA.WQ is bound to idxd_vdev
+#   vdev_handle UUID            the IMS handle of its vector 1
 #   vdev_plug ID [PROP...]      QMP device_add of vdev VDEV as ID on rp0
 #   vdev_unplug ID              QMP device_del, waiting for the guest
 #   vdev_irqs UUID              its IMS vector's interrupts (/proc)
@@ -13,6 +15,9 @@
 #   vdev_released UUID          nothing of it is allocated any more
 #   host_reset                  a function level reset of the DSA
 #   host_dmatest N              dmatest on the host's own kernel WQ
+#   mig_run SRC DST LIMIT       live migration of L2 from the session in
+#                               SRC to the incoming one in DST (QMP)
+#   mig_figures LABEL           its figures, from query-migrate
 
 DSA_BDF=${DSA_BDF:-}
 MDEV_TYPE=${MDEV_TYPE:-idxd-dsa-1dwq-v1}
@@ -23,9 +28,33 @@ dsa_bdf() {
 	echo "$DSA_BDF"
 }
 
+# dsa_bdf_of N: the PCI address of the host's dsaN
+dsa_bdf_of() {
+	basename "$(readlink -f "/sys/bus/dsa/devices/dsa$1/..")"
+}
+
+# vdev_create [DSA [TYPE]]: a new vdev of mdev type TYPE (default
+# MDEV_TYPE) on the host's dsaDSA (default the first): VDEV is its uuid
 vdev_create() {
+	local bdf
+
+	bdf=$(dsa_bdf)
+	[ -z "${1:-}" ] || bdf=$(dsa_bdf_of "$1")
 	VDEV=$(cat /proc/sys/kernel/random/uuid)
-	echo "$VDEV" >"/sys/bus/pci/devices/$(dsa_bdf)/mdev_supported_types/$MDEV_TYPE/create"
+	echo "$VDEV" >"/sys/bus/pci/devices/$bdf/mdev_supported_types/${2:-$MDEV_TYPE}/create"
+}
+
+# vdev_wq DSA WQ: wqDSA.WQ is bound to idxd_vdev (vdev-e2e configures
+# the WQs: a WQ's size is fixed while its DSA is enabled)
+vdev_wq() {
+	[ "$(readlink -f "/sys/bus/dsa/devices/wq$1.$2/driver")" = /sys/bus/dsa/drivers/idxd_vdev ]
+}
+
+# vdev_handle UUID: the interrupt handle of the vdev's vector 1 (its host
+# IMS entry), or nothing if it holds none
+vdev_handle() {
+	sed -n 's/^vector 1: .* handle \(0x[0-9a-f]*\).*/\1/p' \
+		"/sys/kernel/debug/idxd_vdev/$1/irqs" 2>/dev/null
 }
 
 vdev_remove() {
@@ -196,4 +225,36 @@ stock_guest() {
 		fail "$label: the host's kernel WQ runs dmatest after the reset"
 	fi
 	figures "$label" "$log"
+}
+
+# mig_run SRC DST LIMIT: migrate L2 live from the QEMU of the session in
+# SRC to the one l2_incoming started in DST, over a unix socket, as
+# libvirt drives it: the return path on (so that a destination that
+# fails to load fails the migration and the source runs on), the
+# downtime limit LIMIT ms, migrate-incoming on the destination, migrate
+# on the source, query-migrate until it ends.  MIG_INFO is query-migrate's
+# last return; 0 if the migration completed.
+mig_run() {
+	local src=$1 dst=$2 limit=$3 caps status
+
+	caps='{"capabilities": [{"capability": "return-path", "state": true}]}'
+	MIG_INFO=
+	l2_qmp_to "$dst" migrate-set-capabilities "$caps" >/dev/null &&
+	l2_qmp_to "$dst" migrate-incoming "{\"uri\": \"unix:$dst/mig.sock\"}" >/dev/null &&
+	l2_qmp_to "$src" migrate-set-capabilities "$caps" >/dev/null &&
+	l2_qmp_to "$src" migrate-set-parameters "{\"downtime-limit\": $limit}" >/dev/null &&
+	l2_qmp_to "$src" migrate "{\"uri\": \"unix:$dst/mig.sock\"}" >/dev/null || return 1
+	MIG_INFO=$(l2_qmp_to "$src" query-migrate --until status=completed,failed,cancelled \
+		--interval 1 --timeout "${MIG_TIMEOUT:-1200}")
+	status=$(echo "$MIG_INFO" | jq -r .status)
+	echo "e2e: migration $(basename "$src") -> $(basename "$dst"): $status"
+	[ "$status" = completed ]
+}
+
+# mig_figures LABEL: the figures of the last mig_run, as e2e lines
+mig_figures() {
+	echo "$MIG_INFO" | jq -r --arg l "$1" '
+		"e2e: figure: \($l): total-time \(.["total-time"] // "?") ms, downtime \(.downtime // "?") ms, setup \(.["setup-time"] // "?") ms",
+		"e2e: figure: \($l): ram transferred \(.ram.transferred // "?") bytes (total \(.ram.total // "?"), normal pages \(.ram.normal // "?"), zero pages \(.ram.duplicate // "?"), dirty syncs \(.ram["dirty-sync-count"] // "?"))",
+		"e2e: figure: \($l): device state transferred (vfio) \(.vfio.transferred // "n/a") bytes"' 2>/dev/null
 }

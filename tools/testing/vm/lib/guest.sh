@@ -134,6 +134,41 @@ dmatest_start() {
 		gfail "dmatest did not start"
 }
 
+# dmatest_stop: stop the run dmatest_start started (it may have ended
+# already): every test it ran passed, an interrupt per test at least
+# since the mark dmatest_mark left.  Prints "guest: iops stopped N" and
+# "guest: tests N".
+dmatest_stop() {
+	local before after summary tests iops
+
+	before=$(cat /tmp/dmatest-portal-before 2>/dev/null || echo 0)
+	echo 0 >/sys/module/dmatest/parameters/run
+	wait_for '[ "$(cat /sys/module/dmatest/parameters/run)" = N ]' 3000 ||
+		gfail "dmatest still running" || return
+	wait_for 'dmesg | grep -qE "dmatest: .*summary"' 300 ||
+		gfail "no dmatest summary" || return
+	dmesg | grep -i dmatest | tail -20
+	after=$(irqs idxd-portal)
+	summary=$(dmesg | grep -E 'dmatest: .*summary' | tail -1)
+	modprobe -r dmatest || gfail "modprobe -r dmatest" || return
+	tests=$(echo "$summary" | sed -n 's/.*summary \([0-9]*\) tests.*/\1/p')
+	echo "guest: tests ${tests:-?}, idxd-portal interrupts $before -> $after"
+	[ "${tests:-0}" -gt 0 ] || gfail "dmatest ran no test" || return
+	echo "$summary" | grep -q " 0 failures" || gfail "dmatest failures" || return
+	[ $((after - before)) -ge "$tests" ] ||
+		gfail "the WQ's vector got $((after - before)) interrupts for $tests tests" ||
+		return
+	iops=$(echo "$summary" | sed -n 's/.* \([0-9.]*\) iops.*/\1/p')
+	echo "guest: iops stopped $iops"
+}
+
+# dmatest_mark: note the WQ's interrupt count and clear the log, before
+# dmatest_start
+dmatest_mark() {
+	irqs idxd-portal >/tmp/dmatest-portal-before
+	dmesg -c >/dev/null
+}
+
 # unbind_bind: idxd lets go of the virtual DSA and takes it again (a new
 # probe, the device's reset and its handles included)
 unbind_bind() {

@@ -22,10 +22,28 @@
 #   l2_alive                          QEMU still runs
 #   l2_kill SIGNAL                    signal QEMU itself
 #   l2_stop                           power L2 off, check its console
+#
+# Live migration moves L2 from one QEMU to another: a second session of
+# the same L2, started with -incoming, becomes the current one when the
+# migration is over.  Each session's variables are kept in its DIR/session.
+#
+#   l2_incoming DIR QEMU [--launch CMD...] -- QEMU-ARG...
+#                                     a QEMU waiting for L2 (-incoming defer)
+#   l2_qmp_to DIR COMMAND ...         a QMP command to the session in DIR
+#   l2_switch DIR                     DIR's session is the current one
+#   l2_quit DIR                       end DIR's QEMU (QMP quit), check its console
+#   l2_pickup                         take up the session a scenario switched to
 
 L2_KERNEL=${L2_KERNEL:-$BUILD/nested/vmlinux}
 L2_INITRAMFS=${L2_INITRAMFS:-$BUILD/nested/initramfs.img}
 L2_BOOT_TIMEOUT=${L2_BOOT_TIMEOUT:-900}
+# Where l2_switch leaves the current session's DIR for the shell that
+# runs scenarios in subshells (l2_pickup); none if empty
+L2_SESSION_FILE=${L2_SESSION_FILE:-}
+# The file descriptor a session started inside a scenario streams its
+# console to (the runner's output, not the scenario's pipe)
+L2_LOG_FD=${L2_LOG_FD:-1}
+L2_SESSION_VARS="L2_DIR L2_PID L2_QEMU L2_READER L2_TAIL"
 
 # l2_initrd DIR CMD [DEST=]FILE...: DIR/initrd.img, the nested initramfs
 # and an archive with each FILE in /test (at /test/DEST with DEST=) and
@@ -123,6 +141,7 @@ l2_boot() {
 	echo "l2: booting L2 with $L2_QEMU (run directory $L2_DIR)"
 	for ((t = 0; t < L2_BOOT_TIMEOUT * 2; t++)); do
 		if grep -aq '^@@L2-READY' "$L2_DIR/output.log"; then
+			l2_session_save
 			echo "l2: L2's agent answered $(since "$start") s after its QEMU started (L2 uptime at user space: $(sed -n 's/^@@L2-USERSPACE \([0-9.]*\).*/\1/p' "$L2_DIR/output.log" | head -1) s)"
 			return 0
 		fi
@@ -247,8 +266,170 @@ l2_stop() {
 	fi
 	wait "$L2_PID" 2>/dev/null
 	L2_STATUS=$?
+	# A QEMU another shell started (the boot's, from a scenario): its
+	# status is that shell's to know; it went by itself, which is enough
+	[ "$L2_STATUS" = 127 ] && [ ! -e "$dir/pid" ] && L2_STATUS=0
+	l2_status
 	l2_reader_done
 	[ "$L2_STATUS" = 0 ] || { rc=1; cat "$L2_DIR/qemu.log" >&2; }
 	l2_console_check l2 || rc=1
+	return $rc
+}
+
+# l2_status: L2_STATUS of a QEMU that l2_incoming started (not a child
+# of this shell when a scenario's subshell started it): what its
+# wrapper wrote when it ended
+l2_status() {
+	local t
+
+	[ -e "$L2_DIR/pid" ] || return 0
+	for ((t = 0; t < 50; t++)); do
+		[ -s "$L2_DIR/status" ] && break
+		sleep 0.2
+	done
+	L2_STATUS=$(cat "$L2_DIR/status" 2>/dev/null)
+	L2_STATUS=${L2_STATUS:-255}
+}
+
+# l2_session_save: the current session's variables in its DIR/session
+l2_session_save() {
+	local v
+
+	for v in $L2_SESSION_VARS; do
+		printf '%s=%q\n' "$v" "${!v:-}"
+	done >"$L2_DIR/session"
+}
+
+# l2_use DIR: the session in DIR is the current one, in this shell
+l2_use() {
+	# shellcheck source=/dev/null
+	. "$1/session"
+}
+
+# l2_switch DIR: the session in DIR is the current one, here and (through
+# L2_SESSION_FILE) for the shell that runs the scenarios
+l2_switch() {
+	l2_use "$1" || return 1
+	[ -z "$L2_SESSION_FILE" ] || echo "$1" >"$L2_SESSION_FILE"
+}
+
+# l2_pickup: after a scenario, take up the session it switched to, if any
+l2_pickup() {
+	[ -n "$L2_SESSION_FILE" ] && [ -s "$L2_SESSION_FILE" ] || return 0
+	l2_use "$(cat "$L2_SESSION_FILE")"
+	rm -f "$L2_SESSION_FILE"
+}
+
+l2_qmp_to() {
+	local dir=$1
+	shift
+	python3 "$VM_LIB/qmp.py" "$dir/qmp.sock" "$@"
+}
+
+# l2_incoming DIR QEMU [--launch CMD...] -- QEMU-ARG...: start QEMU for
+# the current session's L2 as the destination of a live migration: the
+# same machine, kernel and initramfs (the same files), its own console,
+# agent port and QMP socket in DIR, QEMU-ARG... (the same devices as the
+# source), and "-incoming defer": it waits for migrate-incoming.  Its
+# session is saved in DIR/session; the current session stays current.
+# QEMU runs under a wrapper that writes its exit status to DIR/status,
+# since the shell that started it (a scenario's) may be gone when the
+# runner stops it; nothing it starts keeps the caller's output open.
+l2_incoming() {
+	local dir=$1 qemu=$2 launch=() t src=$L2_DIR v
+	local -A saved
+	shift 2
+	if [ "${1:-}" = --launch ]; then
+		shift
+		while [ $# -gt 0 ] && [ "$1" != -- ]; do
+			launch+=("$1")
+			shift
+		done
+	fi
+	[ "${1:-}" = -- ] && shift
+
+	for v in $L2_SESSION_VARS; do
+		saved[$v]=${!v:-}
+	done
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	: >"$dir/console.log"
+	: >"$dir/output.log"
+	ln "$src/initrd.img" "$dir/initrd.img" 2>/dev/null ||
+		cp "$src/initrd.img" "$dir/initrd.img" || return 1
+	mkfifo "$dir/agent.in" "$dir/agent.out"
+	l2_qemu_args "${L2_CPU:-max}" "${L2_CPUS:-1}" "${L2_MEM:-512M}" "$dir" \
+		"pipe,id=out,path=$dir/agent"
+	QEMU_ARGS+=(-qmp "unix:$dir/qmp.sock,server=on,wait=off" "$@" -incoming defer)
+	(
+		qemu_start "$dir" "${L2_TIMEOUT:-3600}" ${launch[@]+"${launch[@]}"} "$qemu" "${QEMU_ARGS[@]}"
+		echo "$QEMU_PID" >"$dir/pid"
+		wait "$QEMU_PID"
+		echo $? >"$dir/status"
+	) </dev/null >/dev/null 2>&1 &
+	for ((t = 0; t < 50; t++)); do
+		[ -s "$dir/pid" ] && break
+		sleep 0.1
+	done
+	L2_DIR=$dir
+	L2_QEMU=$qemu
+	L2_PID=$(cat "$dir/pid" 2>/dev/null)
+	cat "$dir/agent.out" 2>/dev/null >>"$dir/output.log" &
+	L2_READER=$!
+	{ tail -n +1 -F --pid="$L2_PID" "$dir/console.log" 2>/dev/null |
+		sed -u -e 's/\r$//' -e 's/^/L2| /'; } >&"$L2_LOG_FD" 2>/dev/null &
+	L2_TAIL=$!
+	l2_session_save
+	echo "l2: incoming QEMU for L2 started, $qemu (run directory $dir)"
+	for ((t = 0; t < 240; t++)); do
+		l2_qmp_to "$dir" query-status >/dev/null 2>&1 && break
+		l2_alive || break
+		sleep 0.5
+	done
+	for v in $L2_SESSION_VARS; do
+		printf -v "$v" '%s' "${saved[$v]}"
+	done
+	if ! l2_qmp_to "$dir" query-status 2>&1; then
+		echo "l2: the incoming QEMU does not answer QMP:" >&2
+		cat "$dir/qemu.log" >&2
+		return 1
+	fi
+}
+
+# l2_quit DIR: end the QEMU of the session in DIR (e.g. a migration's
+# source, paused) with QMP quit, killed after a minute; 0 if it exited
+# by itself with status 0 and the console of L2 it kept is clean.
+l2_quit() {
+	local dir=$1 t rc=0 v
+	local -A saved
+
+	for v in $L2_SESSION_VARS; do
+		saved[$v]=${!v:-}
+	done
+	l2_use "$dir"
+	if l2_alive; then
+		l2_qmp_to "$dir" quit >/dev/null 2>&1
+		for ((t = 0; t < 120; t++)); do
+			l2_alive || break
+			sleep 0.5
+		done
+		if l2_alive; then
+			echo "l2: the QEMU of $dir did not quit" >&2
+			l2_kill KILL
+			rc=1
+		fi
+	fi
+	wait "$L2_PID" 2>/dev/null
+	L2_STATUS=$?
+	# A QEMU another shell started (the boot's, from a scenario): its
+	# status is that shell's to know; it went by itself, which is enough
+	[ "$L2_STATUS" = 127 ] && [ ! -e "$dir/pid" ] && L2_STATUS=0
+	l2_status
+	l2_reader_done
+	[ "$L2_STATUS" = 0 ] || { rc=1; echo "l2: the QEMU of $dir exited $L2_STATUS" >&2; cat "$dir/qemu.log" >&2; }
+	splat_report l2 "$dir/console.log" || rc=1
+	for v in $L2_SESSION_VARS; do
+		printf -v "$v" '%s' "${saved[$v]}"
+	done
 	return $rc
 }

@@ -3,11 +3,18 @@
 """Send one QMP command to a QEMU and print its return as JSON.
 
   qmp.py SOCKET COMMAND [ARGUMENTS-JSON] [--event NAME[:DEVICE]] [--timeout S]
+  qmp.py SOCKET COMMAND [ARGUMENTS-JSON] --until FIELD=VALUE[,VALUE...]
+         [--interval S] [--timeout S]
 
 With --event, wait after the command's return until QEMU sends event NAME
 (for DEVICE, when given: the event's "device" or "id"), at most S seconds
-(default 60).  Exits 0 on success, 1 with QMP's error description on
-stderr, 2 on a timeout or a connection that QEMU closed.
+(default 60).  With --until, send the command again every S seconds
+(--interval, default 0.5) until its return's FIELD (a dotted path, e.g.
+"status") has one of the VALUEs, at most --timeout seconds, and print
+that last return (e.g. query-migrate until status=completed,failed).
+Exits 0 on success, 1 with QMP's error description on stderr, 2 on a
+timeout (the last return printed, with --until) or a connection that
+QEMU closed.
 """
 
 import json
@@ -18,10 +25,19 @@ import time
 
 def main(argv):
     args = [a for a in argv]
-    event, timeout = None, 60.0
+    event, timeout, until, interval = None, 60.0, None, 0.5
     if "--event" in args:
         i = args.index("--event")
         event = args[i + 1]
+        del args[i:i + 2]
+    if "--until" in args:
+        i = args.index("--until")
+        field, _, values = args[i + 1].partition("=")
+        until = (field.split("."), values.split(","))
+        del args[i:i + 2]
+    if "--interval" in args:
+        i = args.index("--interval")
+        interval = float(args[i + 1])
         del args[i:i + 2]
     if "--timeout" in args:
         i = args.index("--timeout")
@@ -72,12 +88,32 @@ def main(argv):
     req = {"execute": cmd}
     if arguments is not None:
         req["arguments"] = arguments
+    def field_of(ret):
+        for key in until[0]:
+            ret = ret.get(key) if isinstance(ret, dict) else None
+        return "" if ret is None else str(ret)
+
     send(req)
     try:
         reply, events = wait_return()
         if "error" in reply:
             print(f"qmp.py: {cmd}: {reply['error'].get('desc')}", file=sys.stderr)
             return 1
+        while until and field_of(reply["return"]) not in until[1]:
+            if time.monotonic() + interval > deadline:
+                print(json.dumps(reply["return"]))
+                print(f"qmp.py: {cmd}: {'.'.join(until[0])} still "
+                      f"\"{field_of(reply['return'])}\" after {timeout:g} s",
+                      file=sys.stderr)
+                return 2
+            time.sleep(interval)
+            send(req)
+            reply, more = wait_return()
+            events += more
+            if "error" in reply:
+                print(f"qmp.py: {cmd}: {reply['error'].get('desc')}",
+                      file=sys.stderr)
+                return 1
         print(json.dumps(reply["return"]))
         if event:
             if any(matches(e) for e in events):

@@ -212,8 +212,25 @@ static void idxd_vdev_vector_changed(struct vfio_pci_irq *irq,
 		v->v0_pending = false;
 		vfio_pci_irq_signal(irq, VFIO_PCI_MSIX_IRQ_INDEX, 0);
 	} else if (vec->vector && test_and_clear_bit(vec->vector, &v->sw_pending)) {
-		vfio_pci_irq_signal(irq, VFIO_PCI_MSIX_IRQ_INDEX, vec->vector);
+		eventfd_signal(READ_ONCE(vec->trigger));
 	}
+}
+
+/*
+ * Signal vector @n >= 1, which its IMS entry does not back for this: an
+ * interrupt held in software.  Under the frontend's lock.
+ */
+static bool idxd_vdev_vec_signal(struct idxd_vdev *v, unsigned int n)
+{
+	struct vfio_pci_irq_vec *vec;
+	struct eventfd_ctx *trigger;
+
+	vec = vfio_pci_irq_vec(&v->irq, VFIO_PCI_MSIX_IRQ_INDEX, n);
+	trigger = vec ? READ_ONCE(vec->trigger) : NULL;
+	if (!trigger)
+		return false;
+	eventfd_signal(trigger);
+	return true;
 }
 
 const struct vfio_pci_irq_ops idxd_vdev_irq_ops = {
@@ -556,8 +573,7 @@ void idxd_vdev_irq_deliver_held(struct idxd_vdev *v)
 	    vfio_pci_irq_signal(&v->irq, VFIO_PCI_MSIX_IRQ_INDEX, 0))
 		v->v0_pending = false;
 	for (n = 1; n < idxd_vdev_nvec(v); n++)
-		if (test_bit(n, &v->sw_pending) &&
-		    vfio_pci_irq_signal(&v->irq, VFIO_PCI_MSIX_IRQ_INDEX, n))
+		if (test_bit(n, &v->sw_pending) && idxd_vdev_vec_signal(v, n))
 			__clear_bit(n, &v->sw_pending);
 	vfio_pci_irq_unlock(&v->irq);
 }

@@ -933,7 +933,15 @@ idxd_vdev_mig_set_state(struct vfio_device *vdev,
 	struct file *res = NULL;
 	int rc;
 
+	/* Only a reset leaves ERROR, and the user cannot ask for it. */
+	if (new_state == VFIO_DEVICE_STATE_ERROR)
+		return ERR_PTR(-EINVAL);
 	mutex_lock(&v->lock);
+	if (v->mig_state == VFIO_DEVICE_STATE_ERROR) {
+		mutex_unlock(&v->lock);
+		dev_dbg(vdev->dev, "migration state ERROR: only a reset leaves it\n");
+		return ERR_PTR(-EINVAL);
+	}
 	while (v->mig_state != new_state) {
 		rc = vfio_mig_get_next_state(vdev, v->mig_state, new_state,
 					     &next);

@@ -1491,6 +1491,15 @@ TEST_F(mig, dma_logging)
 	ASSERT_EQ(0, vdev_dma_log_report(v, COMP_IOVA + 8 * PAGE, 20 * PAGE,
 					 2 * PAGE, bitmap));
 	EXPECT_EQ((1ull << 10) - 1, bitmap[0]);
+	/*
+	 * An IOVA or length inside a page, or no length: refused, where the
+	 * first made iova_bitmap_set() spin forever.
+	 */
+	EXPECT_EQ(-EINVAL, vdev_dma_log_report(v, SRC_IOVA + 0x100, 64 * PAGE,
+					       PAGE, bitmap));
+	EXPECT_EQ(-EINVAL, vdev_dma_log_report(v, SRC_IOVA, 64 * PAGE + 1,
+					       PAGE, bitmap));
+	EXPECT_EQ(-EINVAL, vdev_dma_log_report(v, SRC_IOVA, 0, PAGE, bitmap));
 
 	ASSERT_EQ(0, vdev_dma_log_stop(v));
 	memset(bitmap, 0, sizeof(bitmap));

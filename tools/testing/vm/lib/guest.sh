@@ -134,39 +134,50 @@ dmatest_start() {
 		gfail "dmatest did not start"
 }
 
-# dmatest_stop: stop the run dmatest_start started (it may have ended
-# already): every test it ran passed, an interrupt per test at least
-# since the mark dmatest_mark left.  Prints "guest: iops stopped N" and
-# "guest: tests N".
-dmatest_stop() {
-	local before after summary tests iops
+# dmatest_loop_start N: dmatest runs of N iterations one after another,
+# in the background, until dmatest_loop_stop; returns once the first
+# runs.  (Runs that end by themselves: a dmatest stopped in the middle
+# gives up on its descriptor in flight, a failure of its own, and its
+# callback then warns that memory may be corrupted.)
+dmatest_loop_start() {
+	rm -f /tmp/dmatest-stop /tmp/dmatest-done
+	irqs idxd-portal >/tmp/dmatest-portal-before
+	dmesg -c >/dev/null
+	(
+		while [ ! -e /tmp/dmatest-stop ]; do
+			modprobe dmatest timeout=20000 iterations="$1" \
+				threads_per_chan=1 channel="$(dmatest_chan)" run=1 wait=1 || break
+			wait_for '[ "$(cat /sys/module/dmatest/parameters/run)" = N ]' 3000 || break
+			modprobe -r dmatest || break
+		done
+		touch /tmp/dmatest-done
+	) </dev/null >/dev/null 2>&1 &
+	wait_for '[ "$(cat /sys/module/dmatest/parameters/run 2>/dev/null)" = Y ]' ||
+		gfail "dmatest did not start"
+}
 
-	before=$(cat /tmp/dmatest-portal-before 2>/dev/null || echo 0)
-	echo 0 >/sys/module/dmatest/parameters/run
-	wait_for '[ "$(cat /sys/module/dmatest/parameters/run)" = N ]' 3000 ||
-		gfail "dmatest still running" || return
-	wait_for 'dmesg | grep -qE "dmatest: .*summary"' 300 ||
-		gfail "no dmatest summary" || return
-	dmesg | grep -i dmatest | tail -20
+# dmatest_loop_stop: let the running dmatest run end, stop the loop:
+# every run passed all its tests, an interrupt per test at least.
+# Prints "guest: tests N in R runs" and "guest: iops loop X" (the last).
+dmatest_loop_stop() {
+	local before after runs tests
+
+	touch /tmp/dmatest-stop
+	wait_for '[ -e /tmp/dmatest-done ]' 3000 || gfail "dmatest still running" || return
 	after=$(irqs idxd-portal)
-	summary=$(dmesg | grep -E 'dmatest: .*summary' | tail -1)
-	modprobe -r dmatest || gfail "modprobe -r dmatest" || return
-	tests=$(echo "$summary" | sed -n 's/.*summary \([0-9]*\) tests.*/\1/p')
-	echo "guest: tests ${tests:-?}, idxd-portal interrupts $before -> $after"
-	[ "${tests:-0}" -gt 0 ] || gfail "dmatest ran no test" || return
-	echo "$summary" | grep -q " 0 failures" || gfail "dmatest failures" || return
+	before=$(cat /tmp/dmatest-portal-before)
+	dmesg | grep -E 'dmatest: .*summary'
+	runs=$(dmesg | grep -cE 'dmatest: .*summary')
+	tests=$(dmesg | sed -n 's/.*dmatest: .*summary \([0-9]*\) tests.*/\1/p' |
+		awk '{ n += $1 } END { print n + 0 }')
+	echo "guest: tests $tests in $runs runs, idxd-portal interrupts $before -> $after"
+	[ "$runs" -gt 0 ] || gfail "no dmatest run ended" || return
+	[ "$(dmesg | grep -E 'dmatest: .*summary' | grep -vc " $iterations tests, 0 failures")" = 0 ] ||
+		gfail "a dmatest run failed" || return
 	[ $((after - before)) -ge "$tests" ] ||
 		gfail "the WQ's vector got $((after - before)) interrupts for $tests tests" ||
 		return
-	iops=$(echo "$summary" | sed -n 's/.* \([0-9.]*\) iops.*/\1/p')
-	echo "guest: iops stopped $iops"
-}
-
-# dmatest_mark: note the WQ's interrupt count and clear the log, before
-# dmatest_start
-dmatest_mark() {
-	irqs idxd-portal >/tmp/dmatest-portal-before
-	dmesg -c >/dev/null
+	echo "guest: iops loop $(dmesg | grep -E 'dmatest: .*summary' | tail -1 | sed -n 's/.* \([0-9.]*\) iops.*/\1/p')"
 }
 
 # unbind_bind: idxd lets go of the virtual DSA and takes it again (a new

@@ -326,6 +326,20 @@ l2_qmp_to() {
 	python3 "$VM_LIB/qmp.py" "$dir/qmp.sock" "$@"
 }
 
+# l2_close_fds: close every file descriptor above 2 in this (sub)shell.
+# A background subshell that does not exec inherits the copies bash
+# keeps of the fds a redirection of its caller replaced (e.g. the
+# scenario's output pipe behind a "... >/dev/null"), and would hold them
+# open as long as it lives.
+l2_close_fds() {
+	local fd
+
+	for fd in /proc/$BASHPID/fd/*; do
+		fd=${fd##*/}
+		[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+	done 2>/dev/null
+}
+
 # l2_incoming DIR QEMU [--launch CMD...] -- QEMU-ARG...: start QEMU for
 # the current session's L2 as the destination of a live migration: the
 # same machine, kernel and initramfs (the same files), its own console,
@@ -362,6 +376,7 @@ l2_incoming() {
 		"pipe,id=out,path=$dir/agent"
 	QEMU_ARGS+=(-qmp "unix:$dir/qmp.sock,server=on,wait=off" "$@" -incoming defer)
 	(
+		l2_close_fds
 		qemu_start "$dir" "${L2_TIMEOUT:-3600}" ${launch[@]+"${launch[@]}"} "$qemu" "${QEMU_ARGS[@]}"
 		echo "$QEMU_PID" >"$dir/pid"
 		wait "$QEMU_PID"
@@ -376,7 +391,7 @@ l2_incoming() {
 	L2_PID=$(cat "$dir/pid" 2>/dev/null)
 	cat "$dir/agent.out" 2>/dev/null >>"$dir/output.log" &
 	L2_READER=$!
-	{ tail -n +1 -F --pid="$L2_PID" "$dir/console.log" 2>/dev/null |
+	{ l2_close_fds; tail -n +1 -F --pid="$L2_PID" "$dir/console.log" 2>/dev/null |
 		sed -u -e 's/\r$//' -e 's/^/L2| /'; } >&"$L2_LOG_FD" 2>/dev/null &
 	L2_TAIL=$!
 	l2_session_save

@@ -2,12 +2,12 @@
 /*
  * vdev_mig_test - VFIO migration v2 and DMA logging of the idxd vdev.
  *
- * Three dedicated WQs of the first DSA with IMS entries are bound to
+ * Four dedicated WQs of the first DSA with IMS entries are bound to
  * idxd_vdev; each test creates a source and a destination vdev on that
- * DSA, plays the guest on the source (device and WQ enabled, vector 1 up
- * with its handle, MEMMOVE descriptors with a completion record and
- * interrupt through the portal) and migrates it with the ioctl sequence
- * of QEMU 10.0 (hw/vfio/migration.c):
+ * DSA (two of each in two_devices_p2p), plays the guest on the source
+ * (device and WQ enabled, vector 1 up with its handle, MEMMOVE descriptors
+ * with a completion record and interrupt through the portal) and migrates
+ * it with the ioctl sequence of QEMU 10.0 (hw/vfio/migration.c):
  *
  * source: MIGRATION GET, PROBE of DMA_LOGGING_START, MIG_DATA_SIZE,
  *	   RUNNING -> PRE_COPY (data fd), VFIO_MIG_GET_PRECOPY_INFO, reads of
@@ -44,8 +44,9 @@
 #include "../../kselftest_harness.h"
 #include "vdev.h"
 
-#define NWQS		3	/* a 1-WQ source, a 1-WQ and a 2-WQ destination */
+#define NWQS		4	/* up to four 1-WQ vdevs, or a 2-WQ one among them */
 #define WQ_SIZE		16
+#define NVDEVS		4
 #define QUIET_MS	300
 #define FIRE_MS		VDEV_FIRE_MS
 #define PAGE		4096
@@ -93,8 +94,8 @@ struct stream {
 FIXTURE(mig) {
 	char dsa[32];
 	char bdf[32];
-	char uuid[2][40];
-	struct vdev v[2];
+	char uuid[NVDEVS][40];
+	struct vdev v[NVDEVS];
 	struct guest_mem m;
 	int setup;
 	char drain[32];		/* drain_timeout_ms to restore, "" if none */
@@ -127,8 +128,8 @@ FIXTURE_SETUP(mig)
 
 	memset(self->uuid, 0, sizeof(self->uuid));
 	memset(&self->m, 0, sizeof(self->m));
-	vdev_init(&self->v[0], "");
-	vdev_init(&self->v[1], "");
+	for (i = 0; i < NVDEVS; i++)
+		vdev_init(&self->v[i], "");
 	self->setup = 0;
 	self->drain[0] = 0;
 	for (i = 0; i < 4; i++)
@@ -146,7 +147,7 @@ FIXTURE_TEARDOWN(mig)
 	for (i = 0; i < 4; i++)
 		if (self->fds[i] >= 0)
 			close(self->fds[i]);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < NVDEVS; i++) {
 		vdev_close(&self->v[i]);
 		if (self->uuid[i][0])
 			vdev_remove(self->uuid[i]);
@@ -893,6 +894,190 @@ TEST_F_TIMEOUT(mig, round_trip_vectors_late, 120)
 	ASSERT_EQ(0, reg_write32(dst, REG_INTCAUSE, INTC_REVOKED));
 	EXPECT_EQ(0, one_memmove(dst, m, h2, 0x78));
 	stream_free(&s);
+}
+
+/*
+ * 2c. A guest with two vdevs, in the order QEMU 10.0 moves more than one
+ * VFIO device (vfio_vmstate_change_prepare() for every device, then
+ * vfio_vmstate_change() for every device): sources A and B in PRE_COPY
+ * with MEMMOVEs in flight on both, A and B to PRE_COPY_P2P, then A and B
+ * to STOP_COPY.  Every record of both is written with success and both
+ * vectors fired when the STOP_COPYs return; A's stream loads into C and
+ * B's into D, which run (RUNNING_P2P for both, then RUNNING for both) and
+ * work.  A and B, reset, work again.
+ */
+#define P2P_HALF	(BUF_SIZE / 2)
+#define P2P_SLOT(i)	((i) * (NCOMP / 2))	/* vdev i's first record */
+
+TEST_F_TIMEOUT(mig, two_devices_p2p, 180)
+{
+	struct vdev *v = self->v;	/* A, B: sources; C, D: destinations */
+	struct guest_mem *m = &self->m;
+	uint64_t len[2], init[2], dirty[2], fired[2];
+	unsigned int i, k, n = WQ_SIZE, before[2] = { 0, 0 }, ok[2] = { 0, 0 };
+	uint16_t handle[2], h2;
+	uint32_t shift, xfer, intc;
+	struct stream s[2];
+	size_t off[8], bufsz[2];
+	const char *bad;
+	int fd, rc, st, revoked;
+	ssize_t got;
+
+	for (i = 0; i < 2; i++)
+		stream_init(&s[i]);
+	for (i = 0; i < NVDEVS; i++)
+		ASSERT_EQ(0, vdev_new(self, i, TYPE1)) TH_LOG("vdev %u", i);
+	for (i = 0; i < 2; i++) {
+		rc = guest_up(&v[i], 1, &handle[i]);
+		ASSERT_EQ(0, rc) TH_LOG("source %c: bring-up step %d", 'A' + i, rc);
+		ASSERT_EQ(0, one_memmove(&v[i], m, handle[i], 0x90 + i));
+	}
+	/* The destination QEMU resets and realizes its devices */
+	for (i = 2; i < NVDEVS; i++) {
+		ASSERT_EQ(0, ioctl(v[i].device, VFIO_DEVICE_RESET));
+		ASSERT_EQ(0, vdev_map_portals(&v[i]));
+	}
+
+	/* vfio_save_setup() of each: PRE_COPY; vfio_save_iterate(): initial bytes */
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, vdev_mig_data_size(&v[i], &len[i]));
+		ASSERT_LT(0, len[i]);
+		bufsz[i] = len[i] < QEMU_DATA_BUFFER ? len[i] : QEMU_DATA_BUFFER;
+		ASSERT_EQ(0, vdev_mig_set_state(&v[i], ST_PRE_COPY, &fd));
+		ASSERT_LE(0, fd);
+		self->fds[i] = fd;
+		ASSERT_EQ(0, vdev_mig_precopy_info(fd, &init[i], &dirty[i]));
+		EXPECT_EQ(MIG_HDR_LEN + MIG_REC_HDR_LEN + MIG_ALIGN8(MIG_COMP_LEN(1)),
+			  init[i]);
+		EXPECT_EQ(0, dirty[i]);
+		got = read_all(fd, bufsz[i], &s[i], NULL);
+		EXPECT_EQ(init[i], got) TH_LOG("source %c", 'A' + i);
+	}
+
+	/* The guest's work on both: A's half of the buffers, and B's */
+	shift = reg_read32(&v[0], REG_WQCFG + 12) & 0x1f;
+	xfer = shift >= 19 ? P2P_HALF : 1u << shift;
+	TH_LOG("%u MEMMOVEs of %u bytes on each", n, xfer);
+	fill(m->src, BUF_SIZE, 0xa5);
+	memset(m->dst, 0, BUF_SIZE);
+	memset(m->comp, 0, PAGE);
+	for (i = 0; i < 2; i++)
+		efd_take(v[i].efd[1]);
+	for (k = 0; k < n; k++)
+		for (i = 0; i < 2; i++)
+			memmove_desc(&v[i], P2P_SLOT(i) + k, SRC_IOVA + i * P2P_HALF,
+				     DST_IOVA + i * P2P_HALF, xfer, handle[i]);
+	for (i = 0; i < 2; i++)
+		for (k = 0; k < n; k++)
+			before[i] += !!comp_status(m, P2P_SLOT(i) + k);
+
+	/* The VM stops: every device to P2P, then every device to STOP_COPY */
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, vdev_mig_set_state(&v[i], ST_PRE_COPY_P2P, NULL))
+			TH_LOG("source %c", 'A' + i);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, vdev_mig_set_state(&v[i], ST_STOP_COPY, NULL))
+			TH_LOG("source %c", 'A' + i);
+	for (i = 0; i < 2; i++) {
+		fired[i] = efd_take(v[i].efd[1]);
+		for (k = 0; k < n; k++) {
+			st = comp_status(m, P2P_SLOT(i) + k);
+			ok[i] += st == STATUS_SUCCESS;
+			EXPECT_EQ(STATUS_SUCCESS, st)
+				TH_LOG("source %c, descriptor %u", 'A' + i, k);
+		}
+		TH_LOG("source %c: %u of %u done before the P2P arcs, %u with success",
+		       'A' + i, before[i], n, ok[i]);
+		TH_LOG("source %c: %llu interrupts by the STOP_COPY's return", 'A' + i,
+		       (unsigned long long)fired[i]);
+		EXPECT_LE(1, fired[i]) TH_LOG("source %c: no completion interrupt", 'A' + i);
+		EXPECT_EQ(0, memcmp(m->dst + i * P2P_HALF, m->src + i * P2P_HALF, xfer))
+			TH_LOG("source %c: data not moved", 'A' + i);
+		EXPECT_EQ(0, reg_read64(&v[i], REG_SWERR) & SWERR_VALID);
+		EXPECT_EQ(ST_STOP_COPY, get_state(&v[i]));
+	}
+
+	/* vfio_save_complete_precopy() of each, then vfio_save_cleanup() */
+	for (i = 0; i < 2; i++) {
+		got = read_all(self->fds[i], bufsz[i], &s[i], NULL);
+		EXPECT_LT(0, got) TH_LOG("source %c", 'A' + i);
+		bad = stream_parse(&s[i], off, NULL);
+		ASSERT_EQ(NULL, bad) TH_LOG("source %c's stream: %s", 'A' + i, bad);
+		EXPECT_GE(len[i], s[i].len);
+	}
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, vdev_mig_set_state(&v[i], ST_STOP, NULL));
+		close(self->fds[i]);
+		self->fds[i] = -1;
+	}
+
+	/* vfio_load_setup() of each, the sections loaded, vfio_load_cleanup() */
+	for (i = 2; i < NVDEVS; i++) {
+		ASSERT_EQ(0, vdev_mig_set_state(&v[i], ST_RESUMING, &fd));
+		ASSERT_LE(0, fd);
+		self->fds[i] = fd;
+	}
+	for (i = 2; i < NVDEVS; i++) {
+		uint16_t command = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+
+		rc = write_all(self->fds[i], s[i - 2].buf, s[i - 2].len, QEMU_DATA_BUFFER);
+		ASSERT_EQ(0, rc) TH_LOG("%c's stream into %c: %s", 'A' + i - 2, 'A' + i,
+					strerror(-rc));
+		ASSERT_EQ(0, cfg_write(&v[i], PCI_COMMAND, &command, 2));
+		ASSERT_EQ(0, qemu10_vector_use(&v[i], 0));
+		ASSERT_EQ(0, qemu10_vector_use(&v[i], 1));
+	}
+	for (i = 2; i < NVDEVS; i++) {
+		close(self->fds[i]);
+		self->fds[i] = -1;
+	}
+	/* The VM starts: every device to RUNNING_P2P, then every one to RUNNING */
+	for (i = 2; i < NVDEVS; i++)
+		ASSERT_EQ(0, vdev_mig_set_state(&v[i], ST_RUNNING_P2P, NULL))
+			TH_LOG("destination %c", 'A' + i);
+	for (i = 2; i < NVDEVS; i++)
+		ASSERT_EQ(0, vdev_mig_set_state(&v[i], ST_RUNNING, NULL))
+			TH_LOG("destination %c", 'A' + i);
+
+	for (i = 2; i < NVDEVS; i++) {
+		EXPECT_EQ(ST_RUNNING, get_state(&v[i]));
+		EXPECT_EQ(GENSTS_ENABLED, reg_read32(&v[i], REG_GENSTS) & 3);
+		EXPECT_EQ(1, WQCFG_STATE(&v[i], 0)) TH_LOG("%c: WQ 0 not enabled", 'A' + i);
+		intc = reg_read32(&v[i], REG_INTCAUSE);
+		revoked = !!(intc & INTC_REVOKED);
+		h2 = handle[i - 2];
+		if (revoked) {
+			EXPECT_EQ(1, efd_wait(v[i].efd[0], 1, FIRE_MS))
+				TH_LOG("%c: no revocation interrupt", 'A' + i);
+			rc = vdev_cmd(&v[i], CMD_REQUEST_INT_HANDLE, 1, 0);
+			ASSERT_EQ(0, rc & 0xff) TH_LOG("%c: REQUEST_INT_HANDLE", 'A' + i);
+			h2 = rc >> 8;
+			ASSERT_EQ(0, reg_write32(&v[i], REG_INTCAUSE, INTC_REVOKED));
+		} else {
+			EXPECT_EQ(0, efd_wait(v[i].efd[0], 1, 0));
+		}
+		TH_LOG("%c: handle %#x on %c, %#x here, INTCAUSE %#x", 'A' + i,
+		       handle[i - 2], 'A' + i - 2, h2, intc);
+		rc = one_memmove(&v[i], m, h2, 0xb0 + i);
+		EXPECT_EQ(0, rc) TH_LOG("%c: MEMMOVE: %d", 'A' + i, rc);
+		/* The interrupt was this vdev's alone */
+		EXPECT_EQ(0, efd_wait(v[5 - i].efd[1], 1, 0))
+			TH_LOG("%c's MEMMOVE fired %c's vector", 'A' + i, 'A' + 5 - i);
+	}
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, efd_wait(v[i].efd[1], 1, 0)) TH_LOG("source %c fired", 'A' + i);
+
+	/* The sources, reset (the migration done, their QEMU quits): they work */
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, ioctl(v[i].device, VFIO_DEVICE_RESET));
+		EXPECT_EQ(ST_RUNNING, get_state(&v[i]));
+		rc = guest_restart(&v[i], 1, &handle[i]);
+		ASSERT_EQ(0, rc) TH_LOG("source %c: bring-up step %d", 'A' + i, rc);
+		EXPECT_EQ(0, one_memmove(&v[i], m, handle[i], 0xc0 + i))
+			TH_LOG("source %c", 'A' + i);
+	}
+	for (i = 0; i < 2; i++)
+		stream_free(&s[i]);
 }
 
 /*

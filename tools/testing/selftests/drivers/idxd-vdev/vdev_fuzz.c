@@ -993,7 +993,7 @@ static size_t mig_mutate(struct atk *a, uint8_t *buf)
 		buf[at + 2] = below(2) ? 1 : rnd32();
 		buf[at + 3] = 0;
 		buf[at + 4] = n - 8;
-		buf[at + 5] = buf[at + 6] = buf[at + 7] = 0;
+		memset(&buf[at + 5], 0, 3);
 		for (i = 8; i < n; i++)
 			buf[at + i] = rnd32();
 		return len + n;
@@ -1441,7 +1441,8 @@ static void attacker_main(int in, int out)
 	pthread_rwlock_init(&atk_lock, &attr);
 	memset(&a, 0, sizeof(a));
 	vdev_init(&a.v, "");
-	a.mig_fd[0] = a.mig_fd[1] = -1;
+	a.mig_fd[0] = -1;
+	a.mig_fd[1] = -1;
 	a.cap = malloc(MIG_BUF);
 	a.saved = malloc(MIG_BUF);
 	a.bitmap = mmap(NULL, BITMAP_SIZE + PAGE, PROT_READ | PROT_WRITE,
@@ -1491,7 +1492,7 @@ static void attacker_main(int in, int out)
 			       cfg.threads - 1, (unsigned long long)helper_ops);
 	ksft_print_msg("attacker: interrupts of its vector 1 %llu\n",
 		       (unsigned long long)a.irqs);
-	ksft_print_msg("attacker: migration arcs with a data fd %llu, streams saved %llu, applied %llu\n",
+	ksft_print_msg("attacker: arcs with a data fd %llu, streams saved %llu, applied %llu\n",
 		       (unsigned long long)a.arcs, (unsigned long long)a.streams,
 		       (unsigned long long)a.applied);
 	ksft_print_msg("attacker: vdevs brought up %llu (%llu failed), not made %llu\n",

@@ -950,7 +950,7 @@ const char *vdev_mig_state_name(uint32_t state)
 		[VFIO_DEVICE_STATE_PRE_COPY_P2P] = "PRE_COPY_P2P",
 	};
 
-	return state < sizeof(name) / sizeof(name[0]) && name[state] ?
+	return state < ARRAY_SIZE(name) && name[state] ?
 	       name[state] : "?";
 }
 

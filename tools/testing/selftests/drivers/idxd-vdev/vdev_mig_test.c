@@ -163,7 +163,7 @@ FIXTURE_TEARDOWN(mig)
 }
 
 /* Open vdev @i, attach an IOAS with the guest's memory at its IOVAs */
-static int vdev_reopen(FIXTURE_DATA(mig) *self, int i)
+static int vdev_reopen(struct _test_data_mig *self, int i)
 {
 	struct vdev *v = &self->v[i];
 	struct guest_mem *m = &self->m;
@@ -185,7 +185,7 @@ static int vdev_reopen(FIXTURE_DATA(mig) *self, int i)
 }
 
 /* Create vdev @i of @type and vdev_reopen() it */
-static int vdev_new(FIXTURE_DATA(mig) *self, int i, const char *type)
+static int vdev_new(struct _test_data_mig *self, int i, const char *type)
 {
 	int rc;
 
@@ -813,11 +813,7 @@ TEST_F_TIMEOUT(mig, round_trip_precopy, 120)
 	/* The handle the guest holds, revoked iff the destination's differs */
 	intc = reg_read32(dst, REG_INTCAUSE);
 	revoked = !!(intc & INTC_REVOKED);
-	if (revoked) {
-		EXPECT_EQ(1, efd_wait(dst->efd[0], 1, FIRE_MS));
-	} else {
-		EXPECT_EQ(0, efd_wait(dst->efd[0], 1, QUIET_MS));
-	}
+	EXPECT_EQ(revoked, efd_wait(dst->efd[0], 1, revoked ? FIRE_MS : QUIET_MS));
 	rc = vdev_cmd(dst, CMD_REQUEST_INT_HANDLE, 1, 0);
 	ASSERT_EQ(0, rc & 0xff);
 	h2 = rc >> 8;
@@ -884,7 +880,7 @@ TEST_F_TIMEOUT(mig, round_trip_vectors_late, 120)
 	EXPECT_EQ(2, pba) TH_LOG("the destination's PBA before vector 1's eventfd");
 	ASSERT_EQ(0, qemu10_vector_use(dst, 1));
 	EXPECT_EQ(1, efd_wait(dst->efd[1], 1, FIRE_MS))
-		TH_LOG("the pending NOOP was lost: PBA %#llx before vector 1's eventfd, %#llx after",
+		TH_LOG("the held NOOP was lost: PBA %#llx before vector 1's eventfd, %#llx after",
 		       (unsigned long long)pba,
 		       (unsigned long long)reg_read64(dst, REG_MSIX_PBA));
 	EXPECT_EQ(0, efd_wait(dst->efd[1], 1, QUIET_MS));
@@ -1455,11 +1451,10 @@ TEST_F_TIMEOUT(mig, hostile_streams, 300)
 		       where == 1 ? "write()" : where == 2 ? "RESUMING -> STOP" : "nothing");
 		n = kmsg_grep(kmsg, tag, line, sizeof(line));
 		EXPECT_EQ(1, n) TH_LOG("%s: %d kernel log lines name the vdev", h[i].name, n);
-		if (n) {
+		if (n)
 			TH_LOG("%s: log: %s", h[i].name, line);
-		} else if (kmsg_grep(kmsg2, "idxd", line, sizeof(line))) {
+		else if (kmsg_grep(kmsg2, "idxd", line, sizeof(line)))
 			TH_LOG("%s: a line without the vdev's name: %s", h[i].name, line);
-		}
 		close(kmsg2);
 		close(kmsg);
 		if (where == 0) {

@@ -188,6 +188,7 @@ enum {
 	MIG_REC_COMPOSITION = 1, MIG_REC_CONFIG, MIG_REC_BAR0, MIG_REC_IRQ,
 	MIG_REC_EVENTS, MIG_REC_END = 0xffff,
 };
+
 #define MIG_CONFIG_LEN		4096
 #define MIG_BAR0_LEN		8192
 /* nwqs, revision, gencap, wqcap, grpcap, engcap, opcap; 16 bytes per WQ */

@@ -256,5 +256,6 @@ mig_figures() {
 	echo "$MIG_INFO" | jq -r --arg l "$1" '
 		"e2e: figure: \($l): total-time \(.["total-time"] // "?") ms, downtime \(.downtime // "?") ms, setup \(.["setup-time"] // "?") ms",
 		"e2e: figure: \($l): ram transferred \(.ram.transferred // "?") bytes (total \(.ram.total // "?"), normal pages \(.ram.normal // "?"), zero pages \(.ram.duplicate // "?"), dirty syncs \(.ram["dirty-sync-count"] // "?"))",
+		"e2e: figure: \($l): sent while the guest was stopped (the last round): \(.ram["downtime-bytes"] // "?") bytes, \(if .ram["downtime-bytes"] and .ram["page-size"] then (.ram["downtime-bytes"] / .ram["page-size"] | floor | tostring) else "?" end) pages; before it: \(.ram["precopy-bytes"] // "?") bytes",
 		"e2e: figure: \($l): device state transferred (vfio) \(.vfio.transferred // "n/a") bytes"' 2>/dev/null
 }

@@ -37,7 +37,9 @@
  * thread's operations depend on it alone.  --ops N (default 50000) or
  * --duration SECONDS; --threads N adds N - 1 attacker threads doing the
  * operations that change no mapping at the same time (races the seed does
- * not decide); --rare N, one operation in N is a removal or WQ unbinding;
+ * not decide); --mig-ops N caps each thread's migration state and data
+ * operations (default 50), whose stops drain what the attacker queued;
+ * --rare N, one operation in N is a removal or WQ unbinding;
  * --skip OP,... leaves operations out (none by default); --kmemleak
  * scans for leaks at the end.  --inject-klog victim|dmatest|last|teardown
  * writes the text of $VDEV_FUZZ_INJECT to the kernel log during the
@@ -113,7 +115,7 @@ static const char * const fop_name[NR_FOPS] = {
 
 /* Weights of the common operations; the last two are rare (--rare) */
 static const unsigned int fop_weight[NR_FOPS] = {
-	8, 6, 8, 8, 8, 10, 1, 3, 3, 25, 6, 2, 3, 4, 5, 3, 0, 0,
+	8, 6, 8, 8, 8, 10, 1, 3, 3, 25, 6, 2, 3, 1, 1, 2, 0, 0,
 };
 
 /* Between parent and children */
@@ -149,9 +151,11 @@ static struct {
 	char dsa[32];
 	char bdf[32];
 	char drain[32];		/* drain_timeout_ms to restore, "" if none */
+	unsigned int mig_ops;	/* migration operations per thread, at most */
 	struct shared *sh;
 } cfg = {
 	.ops = 50000, .batch = 1000, .rare = 1000, .dmatest_every = 1,
+	.mig_ops = 50,
 	.threads = 1,
 };
 
@@ -900,7 +904,8 @@ static void mig_drain_fd(struct atk *a, int fd, size_t chunk)
  */
 static void op_mig_state(struct atk *a)
 {
-	static const char * const drain[] = { "0", "1", "20", "1000", "10000" };
+	/* A stop waits for the drain up to this: the fuzzer's budget */
+	static const char * const drain[] = { "0", "1", "20", "200" };
 	uint32_t state = pick_state();
 	int fd = -1, old, rc;
 
@@ -1270,13 +1275,23 @@ static int pick_one(void)
 }
 
 /* An operation --skip does not exclude */
+static bool fop_mig(int fop)
+{
+	return fop == FOP_MIG_STATE || fop == FOP_MIG_DATA;
+}
+
 static int pick_fop(void)
 {
+	/* A stop drains what the attacker queued: each costs up to seconds */
+	static __thread unsigned int mig_done;
 	int fop;
 
 	do
 		fop = pick_one();
-	while (cfg.skip & (1u << fop));
+	while ((cfg.skip & (1u << fop)) ||
+	       (fop_mig(fop) && mig_done >= cfg.mig_ops));
+	if (fop_mig(fop))
+		mig_done++;
 	return fop;
 }
 
@@ -1809,6 +1824,8 @@ static int host_setup(char *chan, size_t len)
 	/* The attacker changes it; put back at the teardown */
 	if (sysfs_read(VDEV_DRAIN_PARAM, cfg.drain, sizeof(cfg.drain)))
 		cfg.drain[0] = 0;
+	else
+		sysfs_write(VDEV_DRAIN_PARAM, "200");
 	kwq_unbind();
 	dsa_teardown(cfg.dsa, 2);
 	rc = kwq_config(WQ_SIZE);
@@ -1886,7 +1903,8 @@ static void print_usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [--seed N] [--ops N] [--duration SECONDS] [--batch N]\n"
-		"          [--rare N] [--dmatest-every N] [--threads N] [--kmemleak]\n"
+		"          [--rare N] [--mig-ops N] [--dmatest-every N] [--threads N]\n"
+		"          [--kmemleak]\n"
 		"          [--skip OP,...|none] [--trace]\n"
 		"          [--inject-klog victim|dmatest|last|teardown]\n", prog);
 	exit(KSFT_FAIL);
@@ -1941,6 +1959,8 @@ static void parse_args(int argc, char **argv)
 			cfg.duration = strtoul(val, NULL, 0);
 		} else if (!strcmp(a, "--batch")) {
 			cfg.batch = strtoul(val, NULL, 0);
+		} else if (!strcmp(a, "--mig-ops")) {
+			cfg.mig_ops = strtoul(val, NULL, 0);
 		} else if (!strcmp(a, "--rare")) {
 			cfg.rare = strtoul(val, NULL, 0);
 		} else if (!strcmp(a, "--skip")) {

@@ -250,29 +250,41 @@ l2_reader_done() {
 # l2_stop: power L2 off through its agent (killed after 120 s); 0 if its
 # QEMU exited by itself and its kernel reported no problem.
 l2_stop() {
+	local rc=0
+
+	l2_alive && timeout 10 bash -c 'echo @@QUIT >"$1"' _ "$L2_DIR/agent.in"
+	l2_end 120 "L2 did not power off" || rc=1
+	l2_console_check l2 || rc=1
+	return $rc
+}
+
+# l2_end SECONDS WHY: wait up to SECONDS for the current session's QEMU to
+# go (killed after, saying WHY), then reap it: L2_STATUS, its console
+# reader.  0 if it went by itself and exited 0.
+l2_end() {
 	local t rc=0
 
+	for ((t = 0; t < $1 * 2; t++)); do
+		l2_alive || break
+		sleep 0.5
+	done
 	if l2_alive; then
-		timeout 10 bash -c 'echo @@QUIT >"$1"' _ "$L2_DIR/agent.in"
-		for ((t = 0; t < 240; t++)); do
-			l2_alive || break
-			sleep 0.5
-		done
-		if l2_alive; then
-			echo "l2: L2 did not power off" >&2
-			l2_kill KILL
-			rc=1
-		fi
+		echo "l2: $2" >&2
+		l2_kill KILL
+		rc=1
 	fi
 	wait "$L2_PID" 2>/dev/null
 	L2_STATUS=$?
 	# A QEMU another shell started (the boot's, from a scenario): its
 	# status is that shell's to know; it went by itself, which is enough
-	[ "$L2_STATUS" = 127 ] && [ ! -e "$dir/pid" ] && L2_STATUS=0
+	[ "$L2_STATUS" = 127 ] && [ ! -e "$L2_DIR/pid" ] && L2_STATUS=0
 	l2_status
 	l2_reader_done
-	[ "$L2_STATUS" = 0 ] || { rc=1; cat "$L2_DIR/qemu.log" >&2; }
-	l2_console_check l2 || rc=1
+	if [ "$L2_STATUS" != 0 ]; then
+		echo "l2: the QEMU of $L2_DIR exited $L2_STATUS" >&2
+		cat "$L2_DIR/qemu.log" >&2
+		rc=1
+	fi
 	return $rc
 }
 
@@ -415,33 +427,15 @@ l2_incoming() {
 # source, paused) with QMP quit, killed after a minute; 0 if it exited
 # by itself with status 0 and the console of L2 it kept is clean.
 l2_quit() {
-	local dir=$1 t rc=0 v
+	local dir=$1 rc=0 v
 	local -A saved
 
 	for v in $L2_SESSION_VARS; do
 		saved[$v]=${!v:-}
 	done
 	l2_use "$dir"
-	if l2_alive; then
-		l2_qmp_to "$dir" quit >/dev/null 2>&1
-		for ((t = 0; t < 120; t++)); do
-			l2_alive || break
-			sleep 0.5
-		done
-		if l2_alive; then
-			echo "l2: the QEMU of $dir did not quit" >&2
-			l2_kill KILL
-			rc=1
-		fi
-	fi
-	wait "$L2_PID" 2>/dev/null
-	L2_STATUS=$?
-	# A QEMU another shell started (the boot's, from a scenario): its
-	# status is that shell's to know; it went by itself, which is enough
-	[ "$L2_STATUS" = 127 ] && [ ! -e "$dir/pid" ] && L2_STATUS=0
-	l2_status
-	l2_reader_done
-	[ "$L2_STATUS" = 0 ] || { rc=1; echo "l2: the QEMU of $dir exited $L2_STATUS" >&2; cat "$dir/qemu.log" >&2; }
+	l2_alive && l2_qmp_to "$dir" quit >/dev/null 2>&1
+	l2_end 60 "the QEMU of $dir did not quit" || rc=1
 	splat_report l2 "$dir/console.log" || rc=1
 	for v in $L2_SESSION_VARS; do
 		printf -v "$v" '%s' "${saved[$v]}"

@@ -7,7 +7,7 @@
 #   vdev_create [DSA [TYPE]]    a new vdev through mdev sysfs: VDEV (uuid)
 #   vdev_wq DSA WQ              wqDSA.WQ is bound to idxd_vdev
 #   vdev_handle UUID            the IMS handle of its vector 1
-#   vdev_plug ID [PROP...]      QMP device_add of vdev VDEV as ID on rp0
+#   vdev_plug ID [PROP...]      QMP device_add of vdev VDEV as ID (rp0)
 #   vdev_unplug ID              QMP device_del, waiting for the guest
 #   vdev_irqs UUID              its IMS vector's interrupts (/proc)
 #   irq_stat UUID NAME          a count of its debugfs "irqs"
@@ -62,17 +62,22 @@ vdev_remove() {
 }
 
 # vdev_plug ID [PROP...]: hot-add vdev VDEV to L2 as vfio-pci device ID on
-# the root port rp0 (PROP: more properties, e.g. iommufd=iommufd0)
+# the root port rp0 (PROP: more properties, e.g. iommufd=iommufd0, or
+# bus=rp1 for another root port)
 vdev_plug() {
-	local id=$1 props
+	local id=$1 props bus=rp0
 	shift
-	props="{\"driver\": \"vfio-pci\", \"id\": \"$id\", \"bus\": \"rp0\""
+	props="{\"driver\": \"vfio-pci\", \"id\": \"$id\""
 	props+=", \"sysfsdev\": \"/sys/bus/mdev/devices/$VDEV\""
 	while [ $# -gt 0 ]; do
-		props+=", \"${1%%=*}\": \"${1#*=}\""
+		if [ "${1%%=*}" = bus ]; then
+			bus=${1#*=}
+		else
+			props+=", \"${1%%=*}\": \"${1#*=}\""
+		fi
 		shift
 	done
-	l2_qmp device_add "$props}"
+	l2_qmp device_add "$props, \"bus\": \"$bus\"}"
 }
 
 # vdev_unplug ID: device_del, and wait until the guest let the device go

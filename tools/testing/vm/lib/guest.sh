@@ -36,32 +36,32 @@ irqs() {
 	     END { print n + 0 }' /proc/interrupts
 }
 
-# vdsa: the virtual DSA's PCI address (the only 8086:0b25 function), or
-# nothing
+# vdsa: the virtual DSAs' PCI addresses (the 8086:0b25 functions), one
+# a line, in bus order; nothing if there is none
 vdsa() {
 	local d
 
 	for d in /sys/bus/pci/devices/*; do
 		if [ "$(cat "$d/vendor")" = 0x8086 ] && [ "$(cat "$d/device")" = 0x0b25 ]; then
 			echo "${d##*/}"
-			return
 		fi
 	done
 }
 
-# probe_ok: idxd bound the virtual DSA, which came up with its misc vector
-# and no error.  Without a vIOMMU there is no SVA, and the vdev offers no
-# perfmon: idxd says both, and neither is an error.
+# probe_ok [N]: idxd bound the virtual DSA dsaN (default 0: the first),
+# which came up with its misc vector and no error.  Without a vIOMMU there
+# is no SVA, and the vdev offers no perfmon: idxd says both, and neither
+# is an error.
 probe_ok() {
-	local dev
+	local n=${1:-0}
 
 	modprobe idxd || gfail "modprobe idxd" || return
 	# A hot-added device comes after an ACPI event: minutes under nested TCG
-	wait_for '[ -n "$(vdsa)" ]' 3000 || gfail "no 8086:0b25 function" || return
-	dev=$(vdsa)
-	echo "guest: virtual DSA at $dev"
+	wait_for "[ \$(vdsa | wc -l) -gt $n ]" 3000 ||
+		gfail "no 8086:0b25 function for dsa$n" || return
+	echo "guest: virtual DSAs at" $(vdsa)
 	grep -qw movdir64b /proc/cpuinfo || gfail "no movdir64b in /proc/cpuinfo" || return
-	wait_for '[ -e /sys/bus/dsa/devices/dsa0/state ]' 3000 || gfail "no dsa0" || return
+	wait_for "[ -e /sys/bus/dsa/devices/dsa$n/state ]" 3000 || gfail "no dsa$n" || return
 	dmesg | grep -i idxd
 	if dmesg | grep -i idxd | grep -Ev 'user SVA feature|initialize perfmon' |
 	   grep -Eiq 'fail|error|halted|timeout'; then
@@ -72,19 +72,21 @@ probe_ok() {
 	grep -q idxd-misc /proc/interrupts || gfail "no idxd interrupt requested"
 }
 
-# wq_up: the vdev's WQ as a kernel dmaengine WQ, enabled (and the device);
-# nothing to do if it is so already
+# wq_up [N]: the WQ of vdev dsaN (default 0) as a kernel dmaengine WQ,
+# enabled (and the device); nothing to do if it is so already
 wq_up() {
-	if [ "$(cat /sys/bus/dsa/devices/wq0.0/state 2>/dev/null)" = enabled ] &&
-	   [ "$(cat /sys/bus/dsa/devices/wq0.0/type)" = kernel ]; then
+	local n=${1:-0} wq=/sys/bus/dsa/devices/wq${1:-0}.0
+
+	if [ "$(cat "$wq/state" 2>/dev/null)" = enabled ] &&
+	   [ "$(cat "$wq/type")" = kernel ]; then
 		return 0
 	fi
-	if [ "$(cat /sys/bus/dsa/devices/dsa0/state)" != enabled ]; then
-		accel-config enable-device dsa0 || gfail "enable-device" || return
+	if [ "$(cat "/sys/bus/dsa/devices/dsa$n/state")" != enabled ]; then
+		accel-config enable-device "dsa$n" || gfail "enable-device dsa$n" || return
 	fi
-	accel-config config-wq dsa0/wq0.0 --type=kernel --name=dmaengine \
+	accel-config config-wq "dsa$n/wq$n.0" --type=kernel --name=dmaengine \
 		--driver-name=dmaengine || gfail "config-wq" || return
-	accel-config enable-wq dsa0/wq0.0 || gfail "enable-wq" || return
+	accel-config enable-wq "dsa$n/wq$n.0" || gfail "enable-wq" || return
 	accel-config list
 }
 
@@ -134,19 +136,25 @@ dmatest_start() {
 		gfail "dmatest did not start"
 }
 
-# dmatest_loop_start N: dmatest runs of N iterations one after another,
-# in the background, until dmatest_loop_stop; returns once the first
-# runs.  (Runs that end by themselves: a dmatest stopped in the middle
-# gives up on its descriptor in flight, a failure of its own, and its
-# callback then warns that memory may be corrupted.)
+# dmatest_loop_start N [all]: dmatest runs of N iterations one after
+# another, in the background, until dmatest_loop_stop; returns once the
+# first runs.  With "all", each run has a thread on every enabled WQ's
+# channel (every vdev's), else one on the first WQ's.  (Runs that end by
+# themselves: a dmatest stopped in the middle gives up on its descriptor
+# in flight, a failure of its own, and its callback then warns that
+# memory may be corrupted.)
 dmatest_loop_start() {
+	local chan
+
+	[ "${2:-}" = all ] || chan=$(dmatest_chan)
 	rm -f /tmp/dmatest-stop /tmp/dmatest-done
 	irqs idxd-portal >/tmp/dmatest-portal-before
+	echo "$1" >/tmp/dmatest-iterations
 	dmesg -c >/dev/null
 	(
 		while [ ! -e /tmp/dmatest-stop ]; do
 			modprobe dmatest timeout=20000 iterations="$1" \
-				threads_per_chan=1 channel="$(dmatest_chan)" run=1 wait=1 || break
+				threads_per_chan=1 channel="${chan:-}" run=1 wait=1 || break
 			wait_for '[ "$(cat /sys/module/dmatest/parameters/run)" = N ]' 3000 || break
 			modprobe -r dmatest || break
 		done
@@ -156,24 +164,38 @@ dmatest_loop_start() {
 		gfail "dmatest did not start"
 }
 
-# dmatest_loop_stop: let the running dmatest run end, stop the loop:
-# every run passed all its tests, an interrupt per test at least.
-# Prints "guest: tests N in R runs" and "guest: iops loop X" (the last).
-dmatest_loop_stop() {
-	local before after runs tests
+# dmatest_tests: the tests of the dmatest runs that ended since the log
+# was last cleared
+dmatest_tests() {
+	dmesg | sed -n 's/.*dmatest: .*summary \([0-9]*\) tests.*/\1/p' |
+		awk '{ n += $1 } END { print n + 0 }'
+}
 
+# dmatest_loop_stop [MIN]: once the runs that ended hold MIN tests (default
+# 0; ten minutes at most), let the running run end and stop the loop:
+# every thread of every run passed all its tests, an interrupt per test
+# at least.  Prints "guest: tests N in R thread runs" (R: the threads'
+# summaries) and "guest: iops loop X" (the last).
+dmatest_loop_stop() {
+	local before after runs tests n t min=${1:-0}
+
+	for ((t = 0; t < 300; t++)); do
+		[ "$(dmatest_tests)" -ge "$min" ] || [ -e /tmp/dmatest-done ] && break
+		sleep 2
+	done
 	touch /tmp/dmatest-stop
 	wait_for '[ -e /tmp/dmatest-done ]' 3000 || gfail "dmatest still running" || return
 	after=$(irqs idxd-portal)
 	before=$(cat /tmp/dmatest-portal-before)
 	dmesg | grep -E 'dmatest: .*summary'
 	runs=$(dmesg | grep -cE 'dmatest: .*summary')
-	tests=$(dmesg | sed -n 's/.*dmatest: .*summary \([0-9]*\) tests.*/\1/p' |
-		awk '{ n += $1 } END { print n + 0 }')
-	echo "guest: tests $tests in $runs runs, idxd-portal interrupts $before -> $after"
+	tests=$(dmatest_tests)
+	echo "guest: tests $tests in $runs thread runs, idxd-portal interrupts $before -> $after"
 	[ "$runs" -gt 0 ] || gfail "no dmatest run ended" || return
-	[ "$(dmesg | grep -E 'dmatest: .*summary' | grep -vc " $iterations tests, 0 failures")" = 0 ] ||
+	n=$(cat /tmp/dmatest-iterations)
+	[ "$(dmesg | grep -E 'dmatest: .*summary' | grep -vc " $n tests, 0 failures")" = 0 ] ||
 		gfail "a dmatest run failed" || return
+	[ "$tests" -ge "$min" ] || gfail "dmatest ran $tests tests, fewer than $min" || return
 	[ $((after - before)) -ge "$tests" ] ||
 		gfail "the WQ's vector got $((after - before)) interrupts for $tests tests" ||
 		return
@@ -185,7 +207,7 @@ dmatest_loop_stop() {
 unbind_bind() {
 	local dev
 
-	dev=$(vdsa)
+	dev=$(vdsa | head -1)
 	echo "$dev" >/sys/bus/pci/drivers/idxd/unbind || gfail "unbind idxd" || return
 	wait_for '[ ! -e /sys/bus/dsa/devices/dsa0 ]' || gfail "dsa0 stayed" || return
 	dmesg -c >/dev/null

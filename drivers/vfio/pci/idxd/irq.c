@@ -10,10 +10,12 @@
  * entry through its interrupt handle, the DSA writes the entry's message
  * and the host interrupt handler signals the vector's eventfd.
  *
- * An entry is allocated when the user first gives its vector an eventfd,
- * with the vdev's PASID as the entry's instance cookie, so that only
- * descriptors of the vdev's WQs can raise it, and it stays allocated until
- * the device is closed.  The handle the guest got from REQUEST_INT_HANDLE
+ * An entry is allocated when the user first gives its vector an eventfd
+ * or the guest first asks for the vector's handle, whichever comes first
+ * (a VMM need not set a vector up before its guest asks), with the vdev's
+ * PASID as the entry's instance cookie, so that only descriptors of the
+ * vdev's WQs can raise it, and it stays allocated until the device is
+ * closed.  The handle the guest got from REQUEST_INT_HANDLE
  * therefore stays valid while the vector's eventfd comes and goes and
  * while the user disables and enables the MSI-X index, which QEMU 7.2 does
  * each time the guest uses a vector higher than any before.
@@ -65,6 +67,31 @@ static struct idxd_vdev *be_to_vdev(struct vfio_pci_irq_backend *be)
 	return container_of(be, struct idxd_vdev, be);
 }
 
+/*
+ * Give vector @n >= 1 an IMS entry of its WQ, with instance cookie @cookie,
+ * unless it has one.  A new entry is masked: it holds its messages back
+ * until the vector's interrupt is requested.  The caller holds the
+ * frontend's lock and checked that the WQ is not gone.
+ */
+static int idxd_vdev_vec_alloc(struct idxd_vdev *v, unsigned int n,
+			       u64 cookie)
+{
+	struct idxd_vdev_vec *hv = &v->vecs[n];
+	int rc;
+
+	if (hv->allocated)
+		return 0;
+	rc = idxd_wq_ims_alloc(idxd_vdev_host_wq(v, n - 1), cookie, &hv->ims);
+	if (rc) {
+		dev_warn_ratelimited(&v->vdev.device,
+				     "vector %u: no IMS entry: %d\n", n, rc);
+		return rc;
+	}
+	hv->allocated = true;
+	hv->ims_allocs++;
+	return 0;
+}
+
 static int idxd_vdev_be_request(struct vfio_pci_irq_backend *be,
 				struct vfio_pci_irq_vec *vec)
 {
@@ -83,17 +110,9 @@ static int idxd_vdev_be_request(struct vfio_pci_irq_backend *be,
 	}
 
 	hv = &v->vecs[n];
-	if (!hv->allocated) {
-		rc = idxd_wq_ims_alloc(idxd_vdev_host_wq(v, n - 1),
-				       vec->cookie.value, &hv->ims);
-		if (rc) {
-			dev_warn(&v->vdev.device,
-				 "vector %u: no IMS entry: %d\n", n, rc);
-			return rc;
-		}
-		hv->allocated = true;
-		hv->ims_allocs++;
-	}
+	rc = idxd_vdev_vec_alloc(v, n, vec->cookie.value);
+	if (rc)
+		return rc;
 
 	/* This unmasks the entry, which delivers a message it held back. */
 	rc = request_irq(hv->ims.map.virq, idxd_vdev_ims_handler, 0, hv->name,
@@ -327,14 +346,19 @@ u64 idxd_vdev_irq_pba(struct idxd_vdev *v)
  * @vector: the guest's MSI-X vector
  * @handle: set to the handle of the vector's host IMS entry
  *
+ * A vector that has no host IMS entry yet, because the user has not given
+ * it an eventfd, gets one now: the guest's handle does not depend on the
+ * order in which its VMM sets the vector up.  The entry holds the
+ * vector's interrupts back until the vector has an eventfd.
+ *
  * Return: 0; -EINVAL for vector 0 (no descriptor interrupts through it)
- * or a vector out of range; -ENOENT if the vector never had an eventfd
- * since the device was opened, hence has no host entry.
+ * or a vector out of range; -ENODEV if the vector has no entry and the
+ * vdev lost a WQ; the errno of the entry's allocation.
  */
 int idxd_vdev_irq_handle(struct idxd_vdev *v, unsigned int vector, u16 *handle)
 {
 	struct idxd_vdev_vec *hv;
-	int rc = 0;
+	int rc;
 
 	lockdep_assert_held(&v->lock);
 	if (!vector || vector >= idxd_vdev_nvec(v))
@@ -342,11 +366,13 @@ int idxd_vdev_irq_handle(struct idxd_vdev *v, unsigned int vector, u16 *handle)
 
 	vfio_pci_irq_lock(&v->irq);
 	hv = &v->vecs[vector];
-	if (hv->allocated) {
+	if (!hv->allocated && idxd_vdev_lost(v))
+		rc = -ENODEV;
+	else
+		rc = idxd_vdev_vec_alloc(v, vector, v->pasid);
+	if (!rc) {
 		*handle = hv->ims.handle;
 		hv->granted = true;
-	} else {
-		rc = -ENOENT;
 	}
 	vfio_pci_irq_unlock(&v->irq);
 	return rc;

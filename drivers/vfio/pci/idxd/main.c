@@ -265,6 +265,7 @@ static int idxd_vdev_open(struct vfio_device *vdev)
 	} else {
 		idxd_vdev_mig_reset(v);
 		idxd_vdev_emu_reset(v);
+		idxd_vdev_portal_open(v);
 		idxd_vdev_irq_open(v);
 	}
 	mutex_unlock(&v->lock);

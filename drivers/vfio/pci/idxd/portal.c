@@ -29,6 +29,7 @@
  * with mmap_lock held.  map_lock nests inside both.
  */
 
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -57,6 +58,21 @@ void idxd_vdev_portal_release(struct idxd_vdev *v)
 {
 	__free_page(v->sink);
 	mutex_destroy(&v->map_lock);
+}
+
+/**
+ * idxd_vdev_portal_open() - give a new user a clean BAR2
+ * @v: the vdev, its lock held, which no user maps: the previous user's
+ *     mappings held its file open, so they went before its close
+ *
+ * The sink page is memory: it keeps what a user stores in the portals of
+ * a disabled WQ, and reads give it back.  A new user must not read what
+ * the previous one left there.
+ */
+void idxd_vdev_portal_open(struct idxd_vdev *v)
+{
+	lockdep_assert_held(&v->lock);
+	clear_highpage(v->sink);
 }
 
 /*

@@ -223,7 +223,8 @@ struct idxd_vdev_irq_stats {
  * @decode: PCI_COMMAND has memory decoding and bus mastering on.  The
  *	    portals take descriptors only then.
  * @sink: the page that a virtual WQ's portals map while the guest has the
- *	  WQ disabled: its descriptors go nowhere, as on the device
+ *	  WQ disabled: its descriptors go nowhere, as on the device.  It
+ *	  keeps what the user stores there, so each open clears it.
  * @err_lock: protects @err and @err_overflow; see "Host events" below
  * @err: the first host software error of the vdev's WQs that is not yet
  *	 in the virtual SWERR; .valid is set while there is one
@@ -413,6 +414,7 @@ extern const struct vfio_log_ops idxd_vdev_log_ops;
 /* portal.c: BAR2, the WQs' portals */
 int idxd_vdev_portal_init(struct idxd_vdev *v);
 void idxd_vdev_portal_release(struct idxd_vdev *v);
+void idxd_vdev_portal_open(struct idxd_vdev *v);
 void idxd_vdev_portal_set_decode(struct idxd_vdev *v, bool decode);
 void idxd_vdev_portal_set_enabled(struct idxd_vdev *v, unsigned int vwq,
 				  bool enabled);

@@ -1117,12 +1117,12 @@ TEST_F_TIMEOUT(fault, set_irqs, PATH_TIMEOUT)
  * request_irq() has the VMM give the vector its eventfd (SET_IRQS on the
  * index enabled with vector 0 alone, which allocates the vector's host
  * IMS entry and gets the entry's host handle), then the command, with
- * int_req as idxd_cmd_exec() issues it.  The command alone allocates
- * nothing: the handle it returns is the IMS entry's, which comes with
- * SET_IRQS; walked alone it injected at no point.  After a failure the
- * command answers NO_HANDLE, or the handle of an entry the failed call
- * kept, which must be the handle the guest gets once the vector has its
- * eventfd.
+ * int_req as idxd_cmd_exec() issues it.  The handle it returns is the
+ * IMS entry's, which comes with SET_IRQS; the command allocates the entry
+ * itself only if SET_IRQS failed to.  After a failure the command answers
+ * NO_HANDLE, or the handle of an entry the failed call kept or the command
+ * allocated, which must be the handle the guest gets once the vector has
+ * its eventfd.
  */
 
 static int handle_call(struct _test_data_fault *self)

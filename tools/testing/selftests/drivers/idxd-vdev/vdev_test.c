@@ -393,8 +393,7 @@ TEST_F(host, noop_fires_ims_vector_once)
 				      &self->v[0], "idxd-dsa-1dwq-v1"));
 	ASSERT_EQ(0, vdev_bring_up(v, 1));
 
-	/* No eventfd, no handle; vector 0 and out-of-range ones never */
-	EXPECT_EQ(ERR_NO_HANDLE, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0) & 0xff);
+	/* Vector 0 and out-of-range vectors have no handle */
 	EXPECT_EQ(ERR_INVAL_INT_IDX, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 0, 0) & 0xff);
 	EXPECT_EQ(ERR_INVAL_INT_IDX, vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 2, 0) & 0xff);
 	EXPECT_EQ(ERR_INVAL_INT_IDX,
@@ -434,6 +433,43 @@ TEST_F(host, noop_fires_ims_vector_once)
 	/* Released, the handle is no longer the guest's */
 	EXPECT_EQ(0, vdev_cmd(v, CMD_RELEASE_INT_HANDLE, handle, 0));
 	EXPECT_EQ(ERR_INVAL_INT_IDX, vdev_cmd(v, CMD_RELEASE_INT_HANDLE, handle, 0));
+}
+
+/*
+ * The guest may ask for a vector's handle before its VMM gave the vector
+ * an eventfd (nothing orders the two; QEMU happens to set the vector up
+ * first): the handle is the vector's IMS entry's all the same, an
+ * interrupt waits in the entry (and the PBA) until the eventfd comes, and
+ * the entry is the one the eventfd then uses, allocated once.
+ */
+TEST_F(host, handle_before_eventfd)
+{
+	struct vdev *v = &self->v[0];
+	uint16_t handle, again;
+	uint32_t sts;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_bring_up(v, 1));
+	ASSERT_EQ(0, vdev_map_portals(v));
+
+	sts = vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0);
+	ASSERT_EQ(0, sts & 0xff);
+	handle = sts >> 8;
+	vdev_submit_noop(v, 0, handle);
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
+	EXPECT_EQ(2, reg_read64(v, REG_MSIX_PBA));
+
+	/* The VMM sets the vector up: the held interrupt, once */
+	ASSERT_EQ(0, vdev_vector_up(v, 1, &again));
+	EXPECT_EQ(handle, again);
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
+	EXPECT_EQ(0, reg_read64(v, REG_MSIX_PBA));
+	vdev_submit_noop(v, 0, handle);
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+	EXPECT_EQ(1, vdev_irq_stat(self->uuid[0], "vector 1: ims_allocs"));
+	EXPECT_EQ(0, efd_wait(v->efd[0], 1, 0));
 }
 
 /*
@@ -1179,6 +1215,66 @@ TEST_F(host, event_log)
 	EXPECT_EQ(0, reg_read64(v, REG_EVLCFG));
 }
 
+/*
+ * What one user leaves in the vdev never reaches the next one: the sink
+ * page behind the portals of a disabled WQ, which gives back what was
+ * stored in it, the registers, the event log configuration, a software
+ * error not yet read, the handles granted.
+ */
+TEST_F(host, next_user_inherits_nothing)
+{
+	static const char secret[] = "the first tenant's bytes";
+	struct vdev *v = &self->v[0];
+	uint64_t *sink, word, stored[8];
+	uint16_t handle;
+	unsigned int i;
+
+	ASSERT_EQ(0, vdev_create_open(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+				      &self->v[0], "idxd-dsa-1dwq-v1"));
+	ASSERT_EQ(0, vdev_bring_up(v, 1));
+	ASSERT_EQ(0, vdev_vector_up(v, 1, &handle));
+	ASSERT_EQ(0, vdev_map_portals(v));
+	/* A software error with its interrupt, left unread; the event log on */
+	reg_write32(v, REG_GENCTRL, 0x1);
+	vdev_submit(v, 0, 0x3f, 0, 0);
+	EXPECT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
+	EXPECT_NE(0, reg_read64(v, REG_SWERR) & 1);
+	reg_write64(v, REG_EVLCFG, 0x12345000ull | 0x3);
+	reg_write32(v, REG_GENCFG, 1u << 13);
+	/* WQ 0 disabled: its portal is the sink page, which keeps a store */
+	ASSERT_EQ(0, vdev_cmd(v, CMD_DISABLE_WQ, 1, 0));
+	memset(stored, 0, sizeof(stored));
+	memcpy(stored, secret, sizeof(secret));
+	sink = v->portals;
+	for (i = 0; i < 8; i++)
+		__atomic_store_n(&sink[i], stored[i], __ATOMIC_RELAXED);
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(stored[i], __atomic_load_n(&sink[i], __ATOMIC_RELAXED));
+	vdev_close(v);
+
+	/* The next user */
+	ASSERT_EQ(0, vdev_open(v, self->uuid[0]));
+	EXPECT_EQ(0, reg_read32(v, REG_GENSTS) & 3);
+	EXPECT_EQ(0, reg_read32(v, REG_WQCFG + 24) & (3u << 30));
+	EXPECT_EQ(0, reg_read64(v, REG_SWERR));
+	EXPECT_EQ(0, reg_read32(v, REG_INTCAUSE));
+	EXPECT_EQ(0, reg_read32(v, REG_GENCTRL));
+	EXPECT_EQ(0, reg_read32(v, REG_GENCFG));
+	EXPECT_EQ(0, reg_read64(v, REG_EVLCFG));
+	EXPECT_EQ(0, cfg16(v, PCI_COMMAND) & PCI_COMMAND_MASTER);
+	EXPECT_EQ(ERR_INVAL_INT_IDX, vdev_cmd(v, CMD_RELEASE_INT_HANDLE, handle, 0));
+	ASSERT_EQ(0, vdev_map_portals(v));
+	sink = v->portals;
+	word = 0;
+	for (i = 0; i < 4096 / 8; i++)
+		word |= __atomic_load_n(&sink[i], __ATOMIC_RELAXED);
+	EXPECT_EQ(0, word) TH_LOG("the sink page shows the previous user's stores");
+	/* Nothing pending fires once the next user's vector 0 is up */
+	ASSERT_EQ(0, vdev_bring_up(v, 0));
+	EXPECT_EQ(0, efd_wait(v->efd[0], 1, QUIET_MS));
+	EXPECT_EQ(0, reg_read64(v, REG_SWERR));
+}
+
 static unsigned int rnd(void)
 {
 	return (unsigned int)random();
@@ -1541,6 +1637,85 @@ TEST_F(host, dsa_reset_under_open_vdev)
 	EXPECT_EQ(0, kmsg_find(kmsg[2], "WARNING", NULL));
 	for (i = 0; i < 3; i++)
 		close(kmsg[i]);
+}
+
+/* A 32-bit register at @off of a mapped BAR, read as one load */
+static uint32_t mmio32(const uint32_t *bar, uint64_t off)
+{
+	return __atomic_load_n(&bar[off / 4], __ATOMIC_RELAXED);
+}
+
+/*
+ * The WQs of the DSA at @bdf whose WQCFG has pasid_en set, read from the
+ * DSA's BAR0 (sysfs resource0, mapped read only): TABLE_OFFSET gives the
+ * WQCFG table (in 256-byte units), WQCAP the number of WQs and the size of
+ * an entry (32 bytes << wqcfg_size); pasid_en is bit 28 of its third dword.
+ * A negative errno if BAR0 cannot be read.
+ */
+static int wqs_with_pasid(const char *bdf)
+{
+	const uint32_t *bar;
+	unsigned int nwqs, entry, i;
+	char path[PATH_MAX];
+	uint64_t wqcfg, wqcap;
+	struct stat st;
+	int fd, n = 0;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
+	fd = open(path, O_RDONLY | O_SYNC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return -errno;
+	}
+	bar = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (bar == MAP_FAILED)
+		return -errno;
+	wqcap = mmio32(bar, 0x20) | (uint64_t)mmio32(bar, 0x24) << 32;
+	wqcfg = ((mmio32(bar, 0x60) >> 16) & 0xffff) * 0x100ull;
+	nwqs = (wqcap >> 16) & 0xff;
+	entry = 32u << ((wqcap >> 24) & 0xf);
+	if (wqcfg + (uint64_t)nwqs * entry > (uint64_t)st.st_size) {
+		n = -ERANGE;
+		nwqs = 0;
+	}
+	for (i = 0; i < nwqs; i++)
+		if (mmio32(bar, wqcfg + i * entry + 8) & (1u << 28))
+			n++;
+	munmap((void *)bar, st.st_size);
+	return n;
+}
+
+/*
+ * A WQ back in the pool has no PASID, also after a reset of the DSA, which
+ * writes the WQ configuration back from idxd's copy of it: the PASID of a
+ * removed vdev, which the IOMMU may give to someone else, must not come
+ * back on its free WQ.
+ */
+TEST_F(host, reset_gives_free_wq_no_pasid)
+{
+	char path[PATH_MAX];
+	int before, kmsg;
+
+	before = wqs_with_pasid(self->bdf);
+	ASSERT_LE(0, before) TH_LOG("reading WQCFG: %s", strerror(-before));
+	ASSERT_EQ(0, vdev_create(self->bdf, "idxd-dsa-1dwq-v1", self->uuid[0],
+				 sizeof(self->uuid[0])));
+	/* The vdev's WQ has its PASID: the reading sees it */
+	EXPECT_EQ(before + 1, wqs_with_pasid(self->bdf));
+	ASSERT_EQ(0, vdev_remove(self->uuid[0]));
+	self->uuid[0][0] = 0;
+	EXPECT_EQ(before, wqs_with_pasid(self->bdf));
+
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", self->bdf);
+	ASSERT_EQ(0, sysfs_write(path, "1"));
+	EXPECT_EQ(1, kmsg_find(kmsg, "Device restored after its reset", NULL));
+	close(kmsg);
+	EXPECT_EQ(before, wqs_with_pasid(self->bdf));
 }
 
 static int run_cmd(const char *fmt, ...)

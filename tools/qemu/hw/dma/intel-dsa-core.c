@@ -46,6 +46,7 @@
 #include "qemu/host-utils.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
+#include "qemu/timer.h"
 #include "qemu/units.h"
 #include "hw/pci/msi.h"
 #include "hw/pci/msix.h"
@@ -1240,6 +1241,8 @@ static void dsa_soft_reset(IntelDSACore *s)
         bitmap_count_one(s->msix_handles, s->num_msix),
         bitmap_count_one(s->ims_handles, s->num_ims));
     qemu_bh_cancel(s->bh);
+    timer_del(s->delay_timer);
+    s->next_step_ns = 0;
     for (i = 0; i < s->num_wqs; i++) {
         dsa_wq_reset_config(&s->wqs[i]);
         s->wqs[i].group = -1;
@@ -1388,6 +1391,52 @@ static void dsa_cmd_write(IntelDSACore *s, uint32_t val)
 
 /* The engine */
 
+static bool dsa_any_runnable(IntelDSACore *s)
+{
+    unsigned i;
+
+    for (i = 0; i < s->num_wqs; i++) {
+        if (dsa_wq_runnable(s, &s->wqs[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The engine slowed down for tests (x-desc-delay-us): one step, of the
+ * next WQ in turn that has work, per delay of virtual time.
+ */
+static void dsa_engine_slow(IntelDSACore *s)
+{
+    int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+    unsigned i, id;
+
+    if (now < s->next_step_ns) {
+        timer_mod(s->delay_timer, s->next_step_ns);
+        return;
+    }
+    for (i = 0; i < s->num_wqs; i++) {
+        id = (s->rr + i) % s->num_wqs;
+        if (dsa_wq_runnable(s, &s->wqs[id])) {
+            dsa_wq_step(s, id);
+            s->rr = (id + 1) % s->num_wqs;
+            s->next_step_ns = now + (int64_t)s->desc_delay_us * SCALE_US;
+            break;
+        }
+    }
+    dsa_finish_pending_cmd(s);
+    if (dsa_any_runnable(s)) {
+        timer_mod(s->delay_timer, s->next_step_ns);
+    }
+}
+
+/* The step runs in the timer, at its time: a chain of steps is timed. */
+static void dsa_delay_timer(void *opaque)
+{
+    dsa_engine_slow(opaque);
+}
+
 static void dsa_engine_bh(void *opaque)
 {
     IntelDSACore *s = opaque;
@@ -1395,6 +1444,10 @@ static void dsa_engine_bh(void *opaque)
     bool progress = true;
     unsigned i, id;
 
+    if (s->desc_delay_us) {
+        dsa_engine_slow(s);
+        return;
+    }
     while (budget > 0 && progress) {
         progress = false;
         for (i = 0; i < s->num_wqs && budget > 0; i++) {
@@ -1409,11 +1462,8 @@ static void dsa_engine_bh(void *opaque)
 
     dsa_finish_pending_cmd(s);
 
-    for (i = 0; i < s->num_wqs; i++) {
-        if (dsa_wq_runnable(s, &s->wqs[i])) {
-            qemu_bh_schedule(s->bh);
-            break;
-        }
+    if (dsa_any_runnable(s)) {
+        qemu_bh_schedule(s->bh);
     }
 }
 
@@ -1920,6 +1970,7 @@ void intel_dsa_core_realize(IntelDSACore *s, PCIDevice *owner)
     s->ims_handles = bitmap_new(MAX(s->num_ims, 1));
     s->bh = qemu_bh_new_guarded(dsa_engine_bh, s,
                                 &DEVICE(owner)->mem_reentrancy_guard);
+    s->delay_timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, dsa_delay_timer, s);
 }
 
 void intel_dsa_core_unrealize(IntelDSACore *s)
@@ -1927,6 +1978,7 @@ void intel_dsa_core_unrealize(IntelDSACore *s)
     unsigned i;
 
     qemu_bh_delete(s->bh);
+    timer_free(s->delay_timer);
     for (i = 0; i < s->num_wqs; i++) {
         dsa_wq_free_ring(&s->wqs[i]);
     }

@@ -46,6 +46,13 @@ typedef struct IntelDSACore {
      * table index and names any entry.
      */
     bool int_handles;
+    /*
+     * For tests (x-desc-delay-us): each step of the engine, a descriptor
+     * or a piece of a large one, waits this long in virtual time after
+     * the one before, so that descriptors, and the drains that wait for
+     * them, take as long as a test needs.  0: the engine runs at once.
+     */
+    uint32_t desc_delay_us;
 
     /* BAR0 layout, set by the device before intel_dsa_core_realize() */
     uint32_t msix_perm_off;
@@ -78,6 +85,9 @@ typedef struct IntelDSACore {
     /* The command waiting for WQs to drain, 0 if none. */
     unsigned pending_cmd;
     unsigned rr;
+    /* With desc_delay_us: the engine's next step, and its timer */
+    QEMUTimer *delay_timer;
+    int64_t next_step_ns;
 
     /*
      * Function level resets so far, kept across resets.  A handle

@@ -301,6 +301,8 @@ static Property intel_dsa_properties[] = {
     DEFINE_PROP_UINT16("msix-vectors", IntelDSAState, core.num_msix, 0),
     DEFINE_PROP_BOOL("evl", IntelDSAState, core.evl, true),
     DEFINE_PROP_BOOL("int-handles", IntelDSAState, core.int_handles, true),
+    DEFINE_PROP_UINT32("x-desc-delay-us", IntelDSAState, core.desc_delay_us,
+                       0),
     DEFINE_PROP_END_OF_LIST(),
 };
 

@@ -1354,6 +1354,52 @@ static void test_queue(void)
     dsa_stop(t);
 }
 
+/* The completion records of @n descriptors that have a status. */
+static unsigned completed(DSATest *t, uint64_t compl, unsigned n)
+{
+    unsigned i, done = 0;
+
+    for (i = 0; i < n; i++) {
+        done += qtest_readb(t->qts, compl + i * DSA_COMPL_SIZE) != 0;
+    }
+    return done;
+}
+
+/*
+ * x-desc-delay-us: the engine takes one step per delay of virtual time,
+ * so a drain lasts as long as the descriptors it waits for.
+ */
+static void test_desc_delay(void)
+{
+    DSATest *t = dsa_start(",x-desc-delay-us=1000");
+    uint64_t compl = alloc_mem(t, 4 * DSA_COMPL_SIZE, DSA_COMPL_SIZE);
+    uint8_t d[DSA_DESC_SIZE];
+    unsigned i;
+
+    msix_enable(t);
+    config_wq(t, 0, 16, 0);
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_ENABLE_DEVICE, 0, false), ==, 0);
+    enable_wq(t, 0);
+    for (i = 0; i < 4; i++) {
+        desc_init(d, DSA_OPCODE_NOOP, DSA_FLAG_CRAV | DSA_FLAG_RCR,
+                  compl + i * DSA_COMPL_SIZE, 0, 0, 0, 0);
+        submit(t, 0, DSA_PORTAL_UNLIMITED, d);
+    }
+    /* No virtual time passed: one step at most */
+    g_assert_cmpuint(completed(t, compl, 4), <=, 1);
+
+    /* A drain stays active while they wait for their turn */
+    wr32(t, DSA_REG_CMD, 1 | DSA_CMD_DRAIN_WQ << DSA_CMD_SHIFT);
+    g_assert_cmphex(rd32(t, DSA_REG_CMDSTS) & DSA_CMDSTS_ACTIVE, !=, 0);
+    qtest_clock_step(t->qts, 1000 * 1000);
+    g_assert_cmpuint(completed(t, compl, 4), <=, 2);
+    g_assert_cmphex(rd32(t, DSA_REG_CMDSTS) & DSA_CMDSTS_ACTIVE, !=, 0);
+    qtest_clock_step(t->qts, 3 * 1000 * 1000);
+    g_assert_cmpuint(completed(t, compl, 4), ==, 4);
+    g_assert_cmphex(rd32(t, DSA_REG_CMDSTS), ==, 0);
+    dsa_stop(t);
+}
+
 /* A random descriptor, mostly well formed, pointing into test memory. */
 static void random_desc(GRand *rand, uint8_t *d)
 {
@@ -1535,6 +1581,7 @@ int main(int argc, char **argv)
     qtest_add_func("/intel-dsa/event-log", test_event_log);
     qtest_add_func("/intel-dsa/pasid-dma", test_pasid_dma);
     qtest_add_func("/intel-dsa/queue", test_queue);
+    qtest_add_func("/intel-dsa/desc-delay", test_desc_delay);
     qtest_add_func("/intel-dsa/fuzz", test_fuzz);
 
     return g_test_run();

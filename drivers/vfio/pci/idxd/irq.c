@@ -366,6 +366,7 @@ int idxd_vdev_irq_handle(struct idxd_vdev *v, unsigned int vector, u16 *handle)
 
 	vfio_pci_irq_lock(&v->irq);
 	hv = &v->vecs[vector];
+	/* The PASID is the cookie idxd_vdev_irq_init() gave each vector. */
 	if (!hv->allocated && idxd_vdev_lost(v))
 		rc = -ENODEV;
 	else

@@ -12,7 +12,7 @@
 #   vdev_irqs UUID              its IMS vector's interrupts (/proc)
 #   irq_stat UUID NAME          a count of its debugfs "irqs"
 #   vdev_checks LABEL GROWTH    what the host saw of vdev VDEV's vectors
-#   vdev_released UUID          nothing of it is allocated any more
+#   vdev_released UUID [SECS]   nothing of it is allocated (within SECS)
 #   host_reset                  a function level reset of the DSA
 #   host_dmatest N              dmatest on the host's own kernel WQ
 #   mig_run SRC DST LIMIT       live migration of L2 from the session in
@@ -99,11 +99,17 @@ irq_stat() {
 	sed -n "s/^$2: //p" "/sys/kernel/debug/idxd_vdev/$1/irqs"
 }
 
-# vdev_released UUID: no vector of the vdev holds an IMS entry, and no
-# interrupt line of it is left
+# vdev_released UUID [SECONDS]: no vector of the vdev holds an IMS entry,
+# and no interrupt line of it is left, now or within SECONDS (a closing
+# VMM releases it as it exits)
 vdev_released() {
-	! grep -q ' handle ' "/sys/kernel/debug/idxd_vdev/$1/irqs" &&
-		! grep -q "idxd-vdev-$1-" /proc/interrupts
+	local t=0
+
+	while grep -q ' handle ' "/sys/kernel/debug/idxd_vdev/$1/irqs" ||
+	      grep -q "idxd-vdev-$1-" /proc/interrupts; do
+		[ $((t += 1)) -le $((${2:-0} * 2)) ] || return 1
+		sleep 0.5
+	done
 }
 
 # vdev_checks LABEL GROWTH IRQS: what the host saw of vdev VDEV while the

@@ -16,10 +16,15 @@
  * guest's PASID stays in the virtual register: the host WQ runs with the
  * vdev's host PASID.
  *
- * Commands run synchronously: CMDSTS is never seen active.  Each is
- * checked against the vdev's state and fails with the DSA specification's
- * error codes.  WQ commands that act on descriptors (drain, abort, and
- * disable, which drains) act on the host WQs.
+ * Each command is checked against the vdev's state and fails with the
+ * DSA specification's error codes.  WQ commands that act on descriptors
+ * (drain, abort, and disable, which drains) act on the host WQs.  Most
+ * commands complete before the guest's write returns.  A drain waits
+ * for the guest's descriptors, which a guest may make take minutes, and
+ * must not hold the DSA's command channel, shared with the host and the
+ * other vdevs, meanwhile: it stays active (CMDSTS.active) while the host
+ * WQs hold descriptors, and the command work completes it once they
+ * drained.
  *
  * Host events reach the virtual device through the vdev's event work,
  * which is the only place that raises vector 0 for something the host
@@ -121,6 +126,7 @@ static unsigned int msix_entry(unsigned int vector, unsigned int dword)
 }
 
 static void wq_set_state(struct idxd_vdev *v, unsigned int vwq, bool enabled);
+static void idxd_vdev_cmd_drop(struct idxd_vdev *v);
 
 /* The config space is that of a DSA, a root complex integrated endpoint. */
 static void idxd_vdev_cfg_init(struct idxd_vdev *v)
@@ -332,16 +338,62 @@ void idxd_vdev_emu_init(struct idxd_vdev *v)
 }
 
 /**
- * idxd_vdev_drain_wqs() - drain the host WQs behind virtual WQs
- * @v: the vdev, its lock held, or its drain work for a waiter that holds it
+ * idxd_vdev_abort_wqs() - abort the descriptors of the host WQs behind
+ *			   virtual WQs
+ * @v: the vdev, its lock held
  * @wqs: the virtual WQs
- * @abort: abort the host WQs' descriptors before draining them
  *
- * WQs that are gone are skipped.  The parent's cmd_lock gives the DSA's
- * command channel to the vdevs in turn.
+ * WQs that are gone are skipped.  Each host WQ's queued descriptors are
+ * discarded, and the drain that follows waits only for those the engines
+ * run.  The parent's cmd_lock gives the DSA's command channel to the
+ * vdevs in turn.
  */
-void idxd_vdev_drain_wqs(struct idxd_vdev *v, unsigned long wqs, bool abort)
+void idxd_vdev_abort_wqs(struct idxd_vdev *v, unsigned long wqs)
 {
+	unsigned int i;
+
+	lockdep_assert_held(&v->lock);
+	for_each_set_bit(i, &wqs, v->nwqs) {
+		struct idxd_wq *wq = idxd_vdev_host_wq(v, i);
+
+		if (test_bit(i, &v->gone))
+			continue;
+		mutex_lock(&v->parent->cmd_lock);
+		idxd_wq_abort(wq);
+		idxd_wq_drain(wq);
+		mutex_unlock(&v->parent->cmd_lock);
+	}
+}
+
+/* The descriptors a host WQ holds, from its WQCFG's occupancy. */
+static unsigned int idxd_vdev_wq_occupancy(struct idxd_wq *wq)
+{
+	struct idxd_device *idxd = wq->idxd;
+	union wqcfg cfg;
+
+	cfg.bits[WQCFG_OCCUP_IDX] = ioread32(idxd->reg_base +
+					     WQCFG_OFFSET(idxd, wq->id,
+							  WQCFG_OCCUP_IDX));
+	return cfg.occupancy;
+}
+
+/**
+ * idxd_vdev_drain_idle() - drain the host WQs that hold no descriptor
+ * @v: the vdev, its lock held or not: the caller keeps the vdev's WQs
+ * @wqs: the virtual WQs to drain
+ *
+ * A host drain waits for every descriptor its WQ holds, and holds the
+ * DSA's command channel, shared with the host and the other vdevs, for
+ * as long.  It is issued here only for a host WQ whose occupancy reads
+ * 0, with its portals held (idxd_vdev_portal_hold()) and the occupancy
+ * read again: the drain then waits only for the descriptors the engines
+ * run.  WQs that are gone count as drained.
+ *
+ * Return: the WQs of @wqs that still hold descriptors, to try again.
+ */
+unsigned long idxd_vdev_drain_idle(struct idxd_vdev *v, unsigned long wqs)
+{
+	unsigned long busy = 0;
 	unsigned int i;
 
 	for_each_set_bit(i, &wqs, v->nwqs) {
@@ -349,12 +401,20 @@ void idxd_vdev_drain_wqs(struct idxd_vdev *v, unsigned long wqs, bool abort)
 
 		if (test_bit(i, &v->gone))
 			continue;
+		if (idxd_vdev_wq_occupancy(wq)) {
+			busy |= BIT(i);
+			continue;
+		}
 		mutex_lock(&v->parent->cmd_lock);
-		if (abort)
-			idxd_wq_abort(wq);
-		idxd_wq_drain(wq);
+		idxd_vdev_portal_hold(v, i, true);
+		if (idxd_vdev_wq_occupancy(wq))
+			busy |= BIT(i);
+		else
+			idxd_wq_drain(wq);
+		idxd_vdev_portal_hold(v, i, false);
 		mutex_unlock(&v->parent->cmd_lock);
 	}
+	return busy;
 }
 
 /**
@@ -367,7 +427,27 @@ void idxd_vdev_drain_wqs(struct idxd_vdev *v, unsigned long wqs, bool abort)
 void idxd_vdev_quiesce_dma(struct idxd_vdev *v)
 {
 	lockdep_assert_held(&v->lock);
-	idxd_vdev_drain_wqs(v, BIT(v->nwqs) - 1, true);
+	idxd_vdev_abort_wqs(v, BIT(v->nwqs) - 1);
+}
+
+/*
+ * Bus mastering went off: a function without it sends nothing, so the
+ * descriptors the host WQs hold are aborted, not merely kept from coming
+ * (the portals take none, see cfg_update_decode()).  Those the engines
+ * run complete first; nothing is written for the others.
+ */
+static void cfg_bus_master_off(struct idxd_vdev *v)
+{
+	/* The WQs of a disable in progress are no longer enabled. */
+	unsigned long wqs = v->wq_enabled | v->cmd_wqs;
+
+	lockdep_assert_held(&v->lock);
+	if (!wqs)
+		return;
+	dev_dbg(&v->vdev.device,
+		"bus mastering off: aborting the descriptors of WQs %#lx\n",
+		wqs);
+	idxd_vdev_abort_wqs(v, wqs);
 }
 
 /*
@@ -382,9 +462,10 @@ static void idxd_vdev_dev_reset(struct idxd_vdev *v)
 	unsigned int i;
 
 	lockdep_assert_held(&v->lock);
+	idxd_vdev_cmd_drop(v);
 	for (i = 0; i < v->nwqs; i++)
 		wq_set_state(v, i, false);
-	idxd_vdev_drain_wqs(v, BIT(v->nwqs) - 1, true);
+	idxd_vdev_abort_wqs(v, BIT(v->nwqs) - 1);
 	idxd_vdev_irq_reset(v);
 	/* Errors of descriptors from before the reset are not the guest's. */
 	spin_lock(&v->err_lock);
@@ -439,6 +520,7 @@ ssize_t idxd_vdev_cfg_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 {
 	u8 data[64];
 	size_t done = 0;
+	bool master;
 
 	if (pos < 0 || pos >= IDXD_VDEV_CFG_SIZE ||
 	    count > IDXD_VDEV_CFG_SIZE - pos)
@@ -461,6 +543,7 @@ ssize_t idxd_vdev_cfg_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 		if (copy_from_user(data, buf + done, n))
 			return -EFAULT;
 		mutex_lock(&v->lock);
+		master = cfg_bus_master(v);
 		for (i = 0; i < n; i++) {
 			u8 m = v->cfg_wmask[off + i];
 
@@ -468,6 +551,8 @@ ssize_t idxd_vdev_cfg_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 		}
 		cfg_fix_bars(v);
 		cfg_update_decode(v);
+		if (master && !cfg_bus_master(v))
+			cfg_bus_master_off(v);
 		mutex_unlock(&v->lock);
 		done += n;
 	}
@@ -562,14 +647,17 @@ static u32 cmd_enable_wq(struct idxd_vdev *v, u32 operand)
  * @v: the vdev, its lock held
  * @cmd: the command
  * @operand: the bitmap operand that names the WQs
+ * @drain: the WQs whose descriptors the command waits for, set here
  *
  * Drain and abort act on the enabled WQs among those named.  Disable
  * fails unless every WQ named is enabled.  Reset disables the WQs and
- * clears the PASID fields of their WQCFG.
+ * clears the PASID fields of their WQCFG.  Aborts are done here; the
+ * caller waits for the WQs in @drain.
  *
  * Return: the CMDSTS error code, IDXD_CMDSTS_SUCCESS on success.
  */
-static u32 cmd_wqs(struct idxd_vdev *v, unsigned int cmd, u32 operand)
+static u32 cmd_wqs(struct idxd_vdev *v, unsigned int cmd, u32 operand,
+		   unsigned long *drain)
 {
 	unsigned long wqs, enabled;
 	unsigned int i;
@@ -591,13 +679,13 @@ static u32 cmd_wqs(struct idxd_vdev *v, unsigned int cmd, u32 operand)
 		 */
 		for_each_set_bit(i, &wqs, v->nwqs)
 			wq_set_state(v, i, false);
-		idxd_vdev_drain_wqs(v, wqs, false);
+		*drain = wqs;
 		break;
 	case IDXD_CMD_DRAIN_WQ:
-		idxd_vdev_drain_wqs(v, wqs & v->wq_enabled, false);
+		*drain = wqs & v->wq_enabled;
 		break;
 	case IDXD_CMD_ABORT_WQ:
-		idxd_vdev_drain_wqs(v, wqs & v->wq_enabled, true);
+		idxd_vdev_abort_wqs(v, wqs & v->wq_enabled);
 		break;
 	case IDXD_CMD_RESET_WQ:
 		enabled = wqs & v->wq_enabled;
@@ -608,7 +696,7 @@ static u32 cmd_wqs(struct idxd_vdev *v, unsigned int cmd, u32 operand)
 			idxd_vdev_w32(v, wqcfg(i, 2),
 				      d2 & ~IDXD_VDEV_WQCFG2_WMASK);
 		}
-		idxd_vdev_drain_wqs(v, enabled, true);
+		idxd_vdev_abort_wqs(v, enabled);
 		break;
 	}
 	return IDXD_CMDSTS_SUCCESS;
@@ -638,25 +726,183 @@ static u32 cmd_int_handle(struct idxd_vdev *v, unsigned int cmd, u32 operand,
 	return IDXD_CMDSTS_SUCCESS;
 }
 
+/*
+ * The end of a command: its result goes to CMDSTS, and vector 0
+ * interrupts with INTCAUSE's command bit if the guest asked for it.  A
+ * DISABLE_DEVICE that waited for its WQs disables the device now.
+ */
+static void idxd_vdev_cmd_done(struct idxd_vdev *v, u32 val, u32 err,
+			       u16 result)
+{
+	union idxd_command_reg cmd = { .bits = val };
+	union cmdsts_reg sts = { .bits = 0 };
+
+	lockdep_assert_held(&v->lock);
+	if (err)
+		dev_dbg(&v->vdev.device, "command %u operand %#x: error %#x\n",
+			cmd.cmd, cmd.operand, err);
+	else if (cmd.cmd == IDXD_CMD_DISABLE_DEVICE)
+		idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET,
+			      IDXD_DEVICE_STATE_DISABLED);
+	sts.err = err;
+	sts.result = result;
+	idxd_vdev_w32(v, IDXD_CMDSTS_OFFSET, sts.bits);
+	/* A reset command clears INTCAUSE first, then completes. */
+	if (cmd.int_req)
+		idxd_vdev_irq_raise(v, IDXD_INTC_CMD);
+}
+
+/*
+ * A command that waits for descriptors: the host WQs behind @wqs are
+ * drained at once where they hold none (idxd_vdev_drain_idle()).  If
+ * some still do, the command stays active, CMDSTS says so, and the
+ * command work completes it once they drained.  Returns whether the
+ * command is left active.
+ */
+static bool idxd_vdev_cmd_wait(struct idxd_vdev *v, u32 val,
+			       unsigned long wqs)
+{
+	union cmdsts_reg sts = { .bits = 0 };
+
+	lockdep_assert_held(&v->lock);
+	wqs = idxd_vdev_drain_idle(v, wqs);
+	if (!wqs)
+		return false;
+	v->cmd_active = val;
+	v->cmd_wqs = wqs;
+	v->cmd_seq++;
+	sts.active = 1;
+	idxd_vdev_w32(v, IDXD_CMDSTS_OFFSET, sts.bits);
+	queue_delayed_work(system_unbound_wq, &v->cmd_work, 1);
+	return true;
+}
+
+/*
+ * Drop the active command, for a reset of the virtual device: it does not
+ * complete, and the work that waits for it stops.
+ */
+static void idxd_vdev_cmd_drop(struct idxd_vdev *v)
+{
+	lockdep_assert_held(&v->lock);
+	if (!v->cmd_active)
+		return;
+	v->cmd_active = 0;
+	v->cmd_wqs = 0;
+	v->cmd_seq++;
+	idxd_vdev_w32(v, IDXD_CMDSTS_OFFSET, 0);
+}
+
+/*
+ * Poll the host WQs the active command waits for, each jiffy, and
+ * complete it once they drained.  The vdev's lock is not held while the
+ * host WQs are looked at and drained, so that the vdev's user is not held
+ * either; @cmd_seq says whether the command is still the same afterwards.
+ */
+static void idxd_vdev_cmd_work(struct work_struct *work)
+{
+	struct idxd_vdev *v = container_of(to_delayed_work(work),
+					   struct idxd_vdev, cmd_work);
+	unsigned long wqs, busy;
+	unsigned int seq;
+
+	mutex_lock(&v->lock);
+	wqs = v->cmd_wqs;
+	seq = v->cmd_seq;
+	mutex_unlock(&v->lock);
+	if (!wqs)
+		return;
+
+	busy = idxd_vdev_drain_idle(v, wqs);
+
+	mutex_lock(&v->lock);
+	if (v->cmd_active && v->cmd_seq == seq) {
+		v->cmd_wqs = busy;
+		if (busy) {
+			queue_delayed_work(system_unbound_wq, &v->cmd_work, 1);
+		} else {
+			u32 val = v->cmd_active;
+
+			v->cmd_active = 0;
+			idxd_vdev_cmd_done(v, val, IDXD_CMDSTS_SUCCESS, 0);
+		}
+	}
+	mutex_unlock(&v->lock);
+}
+
+/**
+ * idxd_vdev_cmd_init() - set up the commands of a new vdev
+ * @v: the vdev
+ */
+void idxd_vdev_cmd_init(struct idxd_vdev *v)
+{
+	INIT_DELAYED_WORK(&v->cmd_work, idxd_vdev_cmd_work);
+}
+
+/**
+ * idxd_vdev_cmd_flush() - wait until the command work is done with a vdev
+ * @v: the vdev, its lock not held, reset since its last command
+ *
+ * For a close: once this returns, nothing looks at the vdev's WQs for a
+ * command of its last user.
+ */
+void idxd_vdev_cmd_flush(struct idxd_vdev *v)
+{
+	cancel_delayed_work_sync(&v->cmd_work);
+}
+
+/* End the active command, if any, with CMDSTS error @err. */
+static void idxd_vdev_cmd_end(struct idxd_vdev *v, u32 err)
+{
+	u32 val = v->cmd_active;
+
+	lockdep_assert_held(&v->lock);
+	if (!val)
+		return;
+	v->cmd_active = 0;
+	v->cmd_wqs = 0;
+	v->cmd_seq++;
+	idxd_vdev_cmd_done(v, val, err, 0);
+}
+
+/**
+ * idxd_vdev_cmd_stopped() - the vdev's WQs drained for a migration stop
+ * @v: the vdev, its lock held
+ *
+ * An active command completes: everything it waited for is done, and the
+ * device state saved next has no active command.  Its interrupt waits
+ * with the others until the vdev runs.
+ */
+void idxd_vdev_cmd_stopped(struct idxd_vdev *v)
+{
+	idxd_vdev_cmd_end(v, IDXD_CMDSTS_SUCCESS);
+}
+
 /**
  * idxd_vdev_cmd() - run a command the guest wrote to CMD
  * @v: the vdev, its lock held
  * @val: the value written
  *
- * The command runs to completion before this returns, so CMDSTS is never
- * seen active.  Its result goes to CMDSTS, and vector 0 interrupts with
- * INTCAUSE's command bit if the guest asked for it.  A vdev that lost a
- * WQ fails every command but those of interrupt handles.
+ * Most commands run to completion before this returns.  Those that wait
+ * for descriptors (the drains, and the disables, which drain) complete
+ * before it returns if the host WQs hold none, and otherwise stay active
+ * until they drained (idxd_vdev_cmd_wait()); a command written while one
+ * is active is ignored.  A vdev that lost a WQ fails every command but
+ * those of interrupt handles.
  */
 static void idxd_vdev_cmd(struct idxd_vdev *v, u32 val)
 {
 	union idxd_command_reg cmd = { .bits = val };
-	union cmdsts_reg sts = { .bits = 0 };
-	unsigned long wqs;
+	unsigned long wqs, drain = 0;
 	u16 result = 0;
 	u32 err = IDXD_CMDSTS_SUCCESS;
 	unsigned int i;
 
+	if (v->cmd_active) {
+		dev_dbg_ratelimited(&v->vdev.device,
+				    "command %#x ignored: command %#x is active\n",
+				    val, v->cmd_active);
+		return;
+	}
 	idxd_vdev_w32(v, IDXD_CMD_OFFSET, val);
 
 	if (idxd_vdev_lost(v) && cmd.cmd != IDXD_CMD_REQUEST_INT_HANDLE &&
@@ -681,20 +927,18 @@ static void idxd_vdev_cmd(struct idxd_vdev *v, u32 val)
 			err = IDXD_CMDSTS_ERR_DIS_DEV_EN;
 			break;
 		}
-		wqs = v->wq_enabled;
+		drain = v->wq_enabled;
 		for (i = 0; i < v->nwqs; i++)
 			wq_set_state(v, i, false);
-		idxd_vdev_drain_wqs(v, wqs, false);
-		idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET,
-			      IDXD_DEVICE_STATE_DISABLED);
 		break;
 	case IDXD_CMD_DRAIN_ALL:
 	case IDXD_CMD_ABORT_ALL:
 		if (!idxd_vdev_enabled(v))
 			err = IDXD_CMDSTS_ERR_DEV_NOT_EN;
+		else if (cmd.cmd == IDXD_CMD_ABORT_ALL)
+			idxd_vdev_abort_wqs(v, v->wq_enabled);
 		else
-			idxd_vdev_drain_wqs(v, v->wq_enabled,
-					    cmd.cmd == IDXD_CMD_ABORT_ALL);
+			drain = v->wq_enabled;
 		break;
 	case IDXD_CMD_RESET_DEVICE:
 		idxd_vdev_dev_reset(v);
@@ -706,7 +950,7 @@ static void idxd_vdev_cmd(struct idxd_vdev *v, u32 val)
 	case IDXD_CMD_DRAIN_WQ:
 	case IDXD_CMD_ABORT_WQ:
 	case IDXD_CMD_RESET_WQ:
-		err = cmd_wqs(v, cmd.cmd, cmd.operand);
+		err = cmd_wqs(v, cmd.cmd, cmd.operand, &drain);
 		break;
 	case IDXD_CMD_DRAIN_PASID:
 	case IDXD_CMD_ABORT_PASID:
@@ -715,7 +959,10 @@ static void idxd_vdev_cmd(struct idxd_vdev *v, u32 val)
 			break;
 		}
 		wqs = wqs_of_pasid(v, cmd.operand);
-		idxd_vdev_drain_wqs(v, wqs, cmd.cmd == IDXD_CMD_ABORT_PASID);
+		if (cmd.cmd == IDXD_CMD_ABORT_PASID)
+			idxd_vdev_abort_wqs(v, wqs);
+		else
+			drain = wqs;
 		break;
 	case IDXD_CMD_REQUEST_INT_HANDLE:
 	case IDXD_CMD_RELEASE_INT_HANDLE:
@@ -726,16 +973,10 @@ static void idxd_vdev_cmd(struct idxd_vdev *v, u32 val)
 		break;
 	}
 
+	if (!err && drain && idxd_vdev_cmd_wait(v, val, drain))
+		return;
 done:
-	if (err)
-		dev_dbg(&v->vdev.device, "command %u operand %#x: error %#x\n",
-			cmd.cmd, cmd.operand, err);
-	sts.err = err;
-	sts.result = result;
-	idxd_vdev_w32(v, IDXD_CMDSTS_OFFSET, sts.bits);
-	/* A reset command clears INTCAUSE first, then completes. */
-	if (cmd.int_req)
-		idxd_vdev_irq_raise(v, IDXD_INTC_CMD);
+	idxd_vdev_cmd_done(v, val, err, result);
 }
 
 /**
@@ -1057,6 +1298,8 @@ void idxd_vdev_wq_gone(struct idxd_vdev *v, unsigned int vwq)
 	gensts.state = IDXD_DEVICE_STATE_HALT;
 	gensts.reset_type = IDXD_DEVICE_RESET_COLD;
 	idxd_vdev_w32(v, IDXD_GENSTATS_OFFSET, gensts.bits);
+	/* A command that waited for the WQs fails, as on a halted device. */
+	idxd_vdev_cmd_end(v, IDXD_CMDSTS_HW_ERR);
 	if (idxd_vdev_r32(v, IDXD_GENCTRL_OFFSET) & IDXD_VDEV_GENCTRL_HALT)
 		idxd_vdev_irq_raise(v, IDXD_INTC_HALT_STATE);
 }

@@ -12,7 +12,8 @@
  * blocks its portals, which then map the sink page, and drains the host
  * WQs of the WQs the guest has enabled: the descriptors the guest queued
  * complete, and their completion records and interrupts reach the guest
- * before the state is saved.  The drain runs in a work item, so that the
+ * before the state is saved.  A guest's drain that was in progress
+ * completes with it.  The drain runs in a work item, so that the
  * wait for it has a bound (drain_timeout_ms); a drain that does not end
  * within it fails the arc with -ETIMEDOUT and leaves the vdev in ERROR,
  * from which only a reset takes it.  While stopped the vdev raises no
@@ -44,6 +45,7 @@
  */
 
 #include <linux/anon_inodes.h>
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -750,11 +752,20 @@ static void mig_file_put(struct idxd_vdev_mig_file **fp)
 
 /* The state machine */
 
+/*
+ * The portals of a stopped vdev take nothing, so its host WQs empty: each
+ * is drained once it holds no descriptor (idxd_vdev_drain_idle()), which
+ * leaves the DSA's command channel to the others meanwhile.  The work
+ * gives up when the vdev is reset.
+ */
 static void idxd_vdev_drain_work(struct work_struct *work)
 {
 	struct idxd_vdev *v = container_of(work, struct idxd_vdev, drain_work);
+	unsigned long wqs = v->drain_wqs;
 
-	idxd_vdev_drain_wqs(v, v->drain_wqs, false);
+	while ((wqs = idxd_vdev_drain_idle(v, wqs)) &&
+	       !READ_ONCE(v->drain_cancel))
+		usleep_range(500, 1000);
 	complete(&v->drain_done);
 }
 
@@ -774,18 +785,21 @@ static int mig_stop(struct idxd_vdev *v)
 
 	lockdep_assert_held(&v->lock);
 	idxd_vdev_portal_set_stopped(v, true);
-	v->drain_wqs = v->wq_enabled & ~READ_ONCE(v->gone);
-	if (!v->drain_wqs)
-		return 0;
-	reinit_completion(&v->drain_done);
-	queue_work(system_unbound_wq, &v->drain_work);
-	if (!ms || !wait_for_completion_timeout(&v->drain_done,
-						msecs_to_jiffies(ms))) {
-		dev_warn(&v->vdev.device,
-			 "stop for migration failed: the host WQs did not drain within %u ms\n",
-			 ms);
-		return -ETIMEDOUT;
+	/* A guest's drain or disable in progress waits for its WQs too. */
+	v->drain_wqs = (v->wq_enabled | v->cmd_wqs) & ~READ_ONCE(v->gone);
+	if (v->drain_wqs) {
+		reinit_completion(&v->drain_done);
+		WRITE_ONCE(v->drain_cancel, false);
+		queue_work(system_unbound_wq, &v->drain_work);
+		if (!ms || !wait_for_completion_timeout(&v->drain_done,
+							msecs_to_jiffies(ms))) {
+			dev_warn(&v->vdev.device,
+				 "stop for migration failed: the host WQs did not drain within %u ms\n",
+				 ms);
+			return -ETIMEDOUT;
+		}
 	}
+	idxd_vdev_cmd_stopped(v);
 	return 0;
 }
 
@@ -1021,6 +1035,7 @@ void idxd_vdev_mig_reset(struct idxd_vdev *v)
 	mig_file_put(&v->saving);
 	mig_file_put(&v->resuming);
 	/* The work takes no vdev lock: it waits for the DSA only. */
+	WRITE_ONCE(v->drain_cancel, true);
 	flush_work(&v->drain_work);
 	v->mig_restored = false;
 	v->mig_state = VFIO_DEVICE_STATE_RUNNING;

@@ -14,7 +14,9 @@
  *
  * Locking, outermost first:
  * - idxd_vdev_bind_lock serialises binding and unbinding WQs, hence the
- *   registration of the mdev parents.
+ *   registration of the mdev parents.  Their unregistration, which waits
+ *   for the vdevs' users, runs outside it, so that a VMM that ignores the
+ *   request to let go holds up only its own DSA.
  * - The mdev core's parent lock serialises the creation and removal of
  *   vdevs.
  * - idxd_vdev_pool_lock protects the list of parents, their pools of WQs
@@ -125,13 +127,45 @@ static void idxd_vdev_wq_free(struct idxd_vdev_wq *vw)
 	kfree(vw);
 }
 
+/*
+ * Put @pasid into a WQ of the pool, or take a vdev's PASID out of it
+ * (@pasid IOMMU_PASID_INVALID).  That disables and enables the WQ: device
+ * commands, which run under the WQ's lock and no global one.  A WQ that
+ * its unbinding disabled meanwhile is left alone.
+ */
+static int idxd_vdev_wq_pasid(struct idxd_vdev *v, struct idxd_vdev_wq *vw,
+			      ioasid_t pasid)
+{
+	struct idxd_wq *wq = vw->wq;
+	int rc = 0;
+
+	mutex_lock(&wq->wq_lock);
+	if (wq->state != IDXD_WQ_ENABLED)
+		rc = -ENODEV;
+	else if (pasid == IOMMU_PASID_INVALID)
+		rc = idxd_wq_disable_pasid(wq);
+	else
+		rc = idxd_wq_set_pasid(wq, pasid);
+	mutex_unlock(&wq->wq_lock);
+	if (rc && pasid != IOMMU_PASID_INVALID)
+		dev_warn(v->vdev.dev, "%s: cannot set PASID %u: %d\n",
+			 dev_name(wq_confdev(wq)), pasid, rc);
+	else if (rc && rc != -ENODEV)
+		dev_warn(v->vdev.dev, "%s: cannot clear its PASID: %d\n",
+			 dev_name(wq_confdev(wq)), rc);
+	return rc;
+}
+
 /**
  * idxd_vdev_claim() - take the WQs of a new vdev from the pool
  * @v: the vdev, with its parent, number of WQs and PASID
  *
  * This gives @v the first free WQs of its parent's pool, puts @v's PASID
- * into them and registers @v's error handler on them.
- * idxd_vdev_unclaim() undoes this, also after a failure.
+ * into them and registers @v's error handler on them.  The WQs are taken
+ * under idxd_vdev_pool_lock, and their PASIDs set after it is dropped:
+ * setting one runs device commands, which no global lock is held across.
+ * A WQ unbound meanwhile halts @v (idxd_vdev_wq_unbound()) and gets no
+ * error handler.  idxd_vdev_unclaim() undoes this, also after a failure.
  *
  * Return: 0; -ENOSPC if the pool has too few free WQs; or the error of
  * setting a WQ's PASID.
@@ -140,58 +174,68 @@ static int idxd_vdev_claim(struct idxd_vdev *v)
 {
 	struct idxd_vdev_parent *p = v->parent;
 	struct idxd_vdev_wq *vw;
-	unsigned int n = 0;
-	int rc = 0;
+	unsigned int n = 0, i;
+	int rc;
 
 	mutex_lock(&idxd_vdev_pool_lock);
 	if (idxd_vdev_free_wqs(p) < v->nwqs) {
 		dev_info(v->vdev.dev, "needs %u free WQs, %s has %u\n", v->nwqs,
 			 dev_name(&p->idxd->pdev->dev), idxd_vdev_free_wqs(p));
-		rc = -ENOSPC;
-		goto out;
+		mutex_unlock(&idxd_vdev_pool_lock);
+		return -ENOSPC;
 	}
 	list_for_each_entry(vw, &p->wqs, node) {
 		if (vw->vdev)
 			continue;
-		mutex_lock(&vw->wq->wq_lock);
-		rc = idxd_wq_set_pasid(vw->wq, v->pasid);
-		mutex_unlock(&vw->wq->wq_lock);
-		if (rc) {
-			dev_warn(v->vdev.dev, "%s: cannot set PASID %u: %d\n",
-				 dev_name(wq_confdev(vw->wq)), v->pasid, rc);
-			break;
-		}
 		vw->vdev = v;
 		vw->vwq = n;
 		v->wqs[n++] = vw;
-		idxd_wq_set_err_handler(vw->wq, idxd_vdev_wq_err, vw);
 		if (n == v->nwqs)
 			break;
 	}
-out:
 	mutex_unlock(&idxd_vdev_pool_lock);
-	return rc;
+
+	for (i = 0; i < v->nwqs; i++) {
+		rc = idxd_vdev_wq_pasid(v, v->wqs[i], v->pasid);
+		if (rc)
+			return rc;
+	}
+
+	mutex_lock(&idxd_vdev_pool_lock);
+	for (i = 0; i < v->nwqs; i++)
+		if (!v->wqs[i]->unbound)
+			idxd_wq_set_err_handler(v->wqs[i]->wq, idxd_vdev_wq_err,
+						v->wqs[i]);
+	mutex_unlock(&idxd_vdev_pool_lock);
+	return 0;
 }
 
 /**
  * idxd_vdev_unclaim() - give the WQs of a vdev back to the pool
  * @v: the vdev
  *
- * The WQs lose @v's PASID and error handler.  The entry of a WQ that was
- * unbound while it was in @v is freed: the pool no longer has it.
+ * The WQs lose @v's error handler, then its PASID, and go back to the pool
+ * only then: the PASID is cleared by device commands, which run without
+ * idxd_vdev_pool_lock, while the WQs are still @v's.  The entry of a WQ
+ * that was unbound while it was in @v is freed: the pool no longer has
+ * it.
  */
 static void idxd_vdev_unclaim(struct idxd_vdev *v)
 {
 	unsigned int i;
 
+	/* No error handler may run once the WQs are gone. */
 	mutex_lock(&idxd_vdev_pool_lock);
-	/*
-	 * No error handler may run once the WQs are gone.  An unbound WQ has
-	 * none already.
-	 */
 	for (i = 0; i < IDXD_VDEV_MAX_WQS; i++)
 		if (v->wqs[i] && !v->wqs[i]->unbound)
 			idxd_wq_set_err_handler(v->wqs[i]->wq, NULL, NULL);
+	mutex_unlock(&idxd_vdev_pool_lock);
+
+	for (i = 0; i < IDXD_VDEV_MAX_WQS; i++)
+		if (v->wqs[i])
+			idxd_vdev_wq_pasid(v, v->wqs[i], IOMMU_PASID_INVALID);
+
+	mutex_lock(&idxd_vdev_pool_lock);
 	for (i = 0; i < IDXD_VDEV_MAX_WQS; i++) {
 		struct idxd_vdev_wq *vw = v->wqs[i];
 
@@ -199,16 +243,9 @@ static void idxd_vdev_unclaim(struct idxd_vdev *v)
 			continue;
 		v->wqs[i] = NULL;
 		vw->vdev = NULL;
-		if (vw->unbound) {
-			/* The WQ was unbound while @v had it: @v frees it. */
+		/* A WQ unbound while @v had it: @v frees it. */
+		if (vw->unbound)
 			idxd_vdev_wq_free(vw);
-			continue;
-		}
-		mutex_lock(&vw->wq->wq_lock);
-		if (idxd_wq_disable_pasid(vw->wq))
-			dev_warn(v->vdev.dev, "%s: cannot clear its PASID\n",
-				 dev_name(wq_confdev(vw->wq)));
-		mutex_unlock(&vw->wq->wq_lock);
 	}
 	mutex_unlock(&idxd_vdev_pool_lock);
 }
@@ -226,6 +263,7 @@ static int idxd_vdev_init_dev(struct vfio_device *vdev)
 		return rc;
 	mutex_init(&v->lock);
 	idxd_vdev_events_init(v);
+	idxd_vdev_cmd_init(v);
 	v->parent = to_parent(mdev->type);
 	v->idxd = v->parent->idxd;
 	v->nwqs = to_type(mdev->type)->nwqs;
@@ -240,6 +278,7 @@ static void idxd_vdev_release_dev(struct vfio_device *vdev)
 	struct idxd_vdev *v = to_idxd_vdev(vdev);
 
 	idxd_vdev_events_cancel(v);
+	idxd_vdev_cmd_flush(v);
 	vfio_pci_irq_release(&v->irq);
 	idxd_vdev_portal_release(v);
 	mutex_destroy(&v->lock);
@@ -289,6 +328,8 @@ static void idxd_vdev_close(struct vfio_device *vdev)
 	WRITE_ONCE(v->logging, false);
 	idxd_vdev_emu_reset(v);
 	mutex_unlock(&v->lock);
+	/* The reset dropped the guest's command in progress. */
+	idxd_vdev_cmd_flush(v);
 }
 
 /* Read or write a region: the config space, BAR0 or BAR2. */
@@ -747,12 +788,19 @@ static struct idxd_vdev_parent *idxd_vdev_parent_alloc(struct idxd_device *idxd)
 
 /**
  * idxd_vdev_parent_free() - free the mdev parent of a DSA
- * @p: the parent, out of the list of parents and not registered
+ * @p: the parent, dying and not registered
+ *
+ * The DSA's user interrupts go back to what they were before its WQs were
+ * bound, before the parent leaves the list: from then on, a WQ of the DSA
+ * may be bound again, which creates a new parent.
  */
 static void idxd_vdev_parent_free(struct idxd_vdev_parent *p)
 {
+	mutex_lock(&idxd_vdev_pool_lock);
 	if (!p->user_int_was_on)
 		idxd_set_user_intr(p->idxd, 0);
+	list_del(&p->node);
+	mutex_unlock(&idxd_vdev_pool_lock);
 	mutex_destroy(&p->cmd_lock);
 	kfree(p);
 }
@@ -777,6 +825,10 @@ static struct idxd_vdev_parent *idxd_vdev_pool_add(struct idxd_vdev_wq *vw)
 	lockdep_assert_held(&idxd_vdev_bind_lock);
 	mutex_lock(&idxd_vdev_pool_lock);
 	p = idxd_vdev_find_parent(idxd);
+	if (WARN_ON_ONCE(p && p->dying)) {
+		mutex_unlock(&idxd_vdev_pool_lock);
+		return ERR_PTR(-EBUSY);
+	}
 	if (!p) {
 		new = idxd_vdev_parent_alloc(idxd);
 		if (!new) {
@@ -791,6 +843,24 @@ static struct idxd_vdev_parent *idxd_vdev_pool_add(struct idxd_vdev_wq *vw)
 	idxd_wq_set_private(vw->wq, vw);
 	mutex_unlock(&idxd_vdev_pool_lock);
 	return new;
+}
+
+/*
+ * Whether the mdev parent of @idxd is being unregistered: its last WQ was
+ * unbound, and the unbinding waits for the vdevs' users.  The caller holds
+ * idxd_vdev_bind_lock, under which a parent starts dying.
+ */
+static bool idxd_vdev_parent_dying(struct idxd_device *idxd)
+{
+	struct idxd_vdev_parent *p;
+	bool dying;
+
+	lockdep_assert_held(&idxd_vdev_bind_lock);
+	mutex_lock(&idxd_vdev_pool_lock);
+	p = idxd_vdev_find_parent(idxd);
+	dying = p && p->dying;
+	mutex_unlock(&idxd_vdev_pool_lock);
+	return dying;
 }
 
 /*
@@ -827,7 +897,9 @@ static void idxd_vdev_wq_unbound(struct idxd_vdev_wq *vw)
  * Otherwise @vw is freed here.
  *
  * Return: the parent if @vw was its last WQ, for the caller to unregister
- * and free with idxd_vdev_parent_free(); NULL otherwise.
+ * and free with idxd_vdev_parent_free(); NULL otherwise.  The parent
+ * stays in the list until it is freed, dying, so that no WQ of its DSA
+ * is bound meanwhile.
  */
 static struct idxd_vdev_parent *idxd_vdev_pool_del(struct idxd_vdev_wq *vw)
 {
@@ -842,7 +914,7 @@ static struct idxd_vdev_parent *idxd_vdev_pool_del(struct idxd_vdev_wq *vw)
 	else
 		idxd_vdev_wq_free(vw);
 	if (list_empty(&p->wqs)) {
-		list_del(&p->node);
+		p->dying = true;
 		last = p;
 	}
 	mutex_unlock(&idxd_vdev_pool_lock);
@@ -908,6 +980,13 @@ static int idxd_vdev_wq_probe(struct idxd_dev *idxd_dev)
 		rc = -EPERM;
 		goto err_unlock_wq;
 	}
+	if (idxd_vdev_parent_dying(idxd)) {
+		dev_warn(dev,
+			 "%s: the vdevs of %s are still being removed, waiting for their users; bind the WQ again then\n",
+			 IDXD_VDEV_NAME, dev_name(idxd_confdev(idxd)));
+		rc = -EBUSY;
+		goto err_unlock_wq;
+	}
 	rc = idxd_drv_enable_wq(wq);
 	if (rc)
 		goto err_unlock_wq;
@@ -970,12 +1049,13 @@ static void idxd_vdev_wq_remove(struct idxd_dev *idxd_dev)
 	mutex_lock(&wq->wq_lock);
 	idxd_drv_disable_wq(wq);
 	mutex_unlock(&wq->wq_lock);
+	mutex_unlock(&idxd_vdev_bind_lock);
 
+	/* This waits for the vdevs' users; the parent is dying meanwhile. */
 	if (last) {
 		mdev_unregister_parent(&last->parent);
 		idxd_vdev_parent_free(last);
 	}
-	mutex_unlock(&idxd_vdev_bind_lock);
 }
 
 /*

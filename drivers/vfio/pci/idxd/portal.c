@@ -47,6 +47,7 @@ int idxd_vdev_portal_init(struct idxd_vdev *v)
 	if (!v->sink)
 		return -ENOMEM;
 	mutex_init(&v->map_lock);
+	init_waitqueue_head(&v->hold_wait);
 	return 0;
 }
 
@@ -178,6 +179,35 @@ void idxd_vdev_portal_set_stopped(struct idxd_vdev *v, bool stopped)
 		idxd_vdev_zap_portals(v, i);
 }
 
+/**
+ * idxd_vdev_portal_hold() - hold the user's stores to a WQ's portals back
+ * @v: the vdev
+ * @vwq: the virtual WQ
+ * @hold: hold them back, or let them go
+ *
+ * While its host WQ is drained, a WQ's portals take no descriptor: the
+ * drain then waits only for what the WQ held when it was issued.  The
+ * portals are zapped, and a store to them waits in the fault handler
+ * until they are let go, then goes to the portal the WQ's state calls
+ * for: nothing the user submits meanwhile is lost.
+ *
+ * Context: the parent's cmd_lock held, around a host drain only.
+ */
+void idxd_vdev_portal_hold(struct idxd_vdev *v, unsigned int vwq, bool hold)
+{
+	lockdep_assert_held(&v->parent->cmd_lock);
+	mutex_lock(&v->map_lock);
+	if (hold)
+		set_bit(vwq, &v->held);
+	else
+		clear_bit(vwq, &v->held);
+	mutex_unlock(&v->map_lock);
+	if (hold)
+		idxd_vdev_zap_portals(v, vwq);
+	else
+		wake_up_all(&v->hold_wait);
+}
+
 /*
  * Find the host portal page behind offset @off of BAR2.  Pages 0 and 1 of
  * virtual WQ i's four are the unlimited and limited IMS portals of its
@@ -206,19 +236,27 @@ static bool idxd_vdev_portal_page(struct idxd_vdev *v, u64 off,
  * decoding and bus mastering are on and the vdev is not stopped for
  * migration; the sink page otherwise.  The
  * idxd_vdev_portal_set_*() helpers zap the mappings when that changes.
+ * While the WQ's portals are held (idxd_vdev_portal_hold()), the access
+ * waits, then faults again.
  */
 static vm_fault_t idxd_vdev_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct idxd_vdev *v = vma->vm_private_data;
 	u64 off = ((u64)vmf->pgoff << PAGE_SHIFT) & VFIO_PCI_OFFSET_MASK;
+	unsigned int vwq = off / IDXD_VDEV_WQ_PORTALS_SIZE;
 	unsigned long pfn;
 	vm_fault_t ret;
 
 	mutex_lock(&v->map_lock);
+	if (vwq < v->nwqs && test_bit(vwq, &v->held)) {
+		mutex_unlock(&v->map_lock);
+		/* A fatal signal ends the wait; the access faults again. */
+		wait_event_killable(v->hold_wait, !test_bit(vwq, &v->held));
+		return VM_FAULT_NOPAGE;
+	}
 	if (!idxd_vdev_portal_page(v, off, &pfn) || !v->decode ||
-	    v->mig_stopped ||
-	    !test_bit(off / IDXD_VDEV_WQ_PORTALS_SIZE, &v->wq_enabled))
+	    v->mig_stopped || !test_bit(vwq, &v->wq_enabled))
 		pfn = page_to_pfn(v->sink);
 	ret = vmf_insert_pfn(vma, vmf->address, pfn);
 	mutex_unlock(&v->map_lock);

@@ -14,6 +14,7 @@
 #include <linux/mutex.h>
 #include <linux/pci_regs.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
 #include <linux/vfio_pci_irq.h>
@@ -115,16 +116,23 @@ struct idxd_vdev_type {
  * @wqs: the pool: the bound WQs, free or composed into a vdev
  * @user_int_was_on: GENCFG.user_int_en was set before the first WQ was
  *		     bound
+ * @dying: the last WQ was unbound and the parent is being unregistered,
+ *	   which waits for the vdevs' users; no WQ of the DSA is bound
+ *	   until it is freed
  * @cmd_lock: serialises the host commands (drain, abort) that the vdevs'
  *	      guests cause, so that the device's command channel goes to
  *	      them in turn: a mutex hands itself to a waiter that failed to
  *	      get it, so a guest that loops on DRAIN delays another vdev's
- *	      command, or the host's, by one command at most.  Nests inside
- *	      a vdev's lock.
+ *	      command, or the host's, by one command at most.  No command
+ *	      under it waits for the descriptors a guest queued: a drain is
+ *	      issued only once its host WQ holds none
+ *	      (idxd_vdev_drain_idle()), and an abort discards them.  Nests
+ *	      inside a vdev's lock, outside its map_lock.
  *
  * A parent is created when the first WQ of the DSA is bound and removed
  * when the last one goes, which removes every vdev of the DSA first.  The
- * list of parents (@node) and @wqs are protected by idxd_vdev_pool_lock.
+ * list of parents (@node), @wqs and @dying are protected by
+ * idxd_vdev_pool_lock.
  */
 struct idxd_vdev_parent {
 	struct list_head	node;
@@ -134,6 +142,7 @@ struct idxd_vdev_parent {
 	struct mdev_type	*type_ptrs[IDXD_VDEV_MAX_WQS];
 	struct list_head	wqs;
 	bool			user_int_was_on;
+	bool			dying;
 	struct mutex		cmd_lock; /* see above */
 };
 
@@ -209,6 +218,13 @@ struct idxd_vdev_irq_stats {
  * @bar0: the virtual BAR0 register file, MSI-X table and PBA included
  * @intcause: INTCAUSE, set from anywhere and cleared by the user writing
  *	      ones to it
+ * @cmd_active: the CMD value of the guest's command that waits for its
+ *		host WQs to drain, 0 while there is none; see "Commands"
+ *		below
+ * @cmd_wqs: the virtual WQs whose host WQs that command waits for
+ * @cmd_seq: changes whenever a command starts waiting or is dropped, so
+ *	     that @cmd_work knows the command it looked at is still the one
+ * @cmd_work: completes the command once its host WQs drained
  * @vecs: the host side of vectors 1..N, see &struct idxd_vdev_vec
  * @irq_stats: how the user drove the MSI-X index
  * @v0_pending: vector 0 holds an interrupt back for want of an eventfd
@@ -217,6 +233,9 @@ struct idxd_vdev_irq_stats {
  *		once the vector has an eventfd and the vdev runs
  * @map_lock: orders the choice of what a BAR2 page maps against changes
  *	      of that choice; see "BAR2" below
+ * @held: the virtual WQs whose portals hold the user's stores back while
+ *	  their host WQ is drained (idxd_vdev_portal_hold())
+ * @hold_wait: where faults on held portals wait
  * @gone: the virtual WQs whose host WQ was unbound.  The vdev is halted
  *	  for good once one is set (idxd_vdev_lost()).
  * @wq_enabled: the virtual WQs the guest enabled
@@ -248,6 +267,7 @@ struct idxd_vdev_irq_stats {
  *		has a bound
  * @drain_done: completed by @drain_work
  * @drain_wqs: the virtual WQs @drain_work drains
+ * @drain_cancel: tells @drain_work to give up: the vdev is reset
  * @logging: DMA logging was started (dirty.c)
  */
 struct idxd_vdev {
@@ -278,6 +298,21 @@ struct idxd_vdev {
 	atomic_t			intcause;
 
 	/*
+	 * Commands (emu.c).  A guest's drain must not hold the DSA's
+	 * command channel, which the host and the other vdevs share, for
+	 * as long as the guest's descriptors take.  A command that waits
+	 * for descriptors stays active (CMDSTS.active) without holding
+	 * anything, and @cmd_work polls the host WQs' occupancy; only once
+	 * a host WQ holds no descriptor does it run the host drain, which
+	 * then waits for the descriptors in the engines alone.  The fields
+	 * are under @lock; @cmd_work takes it only to look and to complete.
+	 */
+	u32				cmd_active;
+	unsigned long			cmd_wqs;
+	unsigned int			cmd_seq;
+	struct delayed_work		cmd_work;
+
+	/*
 	 * Interrupts (irq.c).  The interrupt frontend's lock
 	 * (vfio_pci_irq_lock()) protects these, and orders vector 0's
 	 * pending interrupt against the vector getting an eventfd.
@@ -294,13 +329,17 @@ struct idxd_vdev {
 	 * and mmap take only @map_lock, since the vdev's @lock is held
 	 * around iommufd calls, which take the mm's mmap_lock inside.
 	 * @map_lock therefore nests inside @lock and inside mmap_lock.
-	 * idxd_vdev_lost() reads @gone without a lock.
+	 * idxd_vdev_lost() reads @gone without a lock.  @held is changed
+	 * under @map_lock with the parent's cmd_lock held, and a fault on
+	 * a held portal waits for it with no lock but mmap_lock.
 	 */
 	struct mutex			map_lock;
 	unsigned long			gone;
 	unsigned long			wq_enabled;
 	bool				decode;
 	struct page			*sink;
+	unsigned long			held;
+	wait_queue_head_t		hold_wait;
 
 	/*
 	 * Host events (emu.c).  The host's error handler runs in the DSA's
@@ -331,6 +370,7 @@ struct idxd_vdev {
 	struct work_struct		drain_work;
 	struct completion		drain_done;
 	unsigned long			drain_wqs;
+	bool				drain_cancel;
 	bool				logging;
 };
 
@@ -400,7 +440,11 @@ void idxd_vdev_events_cancel(struct idxd_vdev *v);
 void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
 		      void *data);
 void idxd_vdev_host_reset_done(struct idxd_vdev *v, unsigned int vwq);
-void idxd_vdev_drain_wqs(struct idxd_vdev *v, unsigned long wqs, bool abort);
+void idxd_vdev_abort_wqs(struct idxd_vdev *v, unsigned long wqs);
+unsigned long idxd_vdev_drain_idle(struct idxd_vdev *v, unsigned long wqs);
+void idxd_vdev_cmd_init(struct idxd_vdev *v);
+void idxd_vdev_cmd_flush(struct idxd_vdev *v);
+void idxd_vdev_cmd_stopped(struct idxd_vdev *v);
 int idxd_vdev_emu_restore(struct idxd_vdev *v, const u8 *cfg, const u8 *bar0);
 
 /* lm.c: VFIO migration v2, the state machine and the device state stream */
@@ -420,6 +464,7 @@ void idxd_vdev_portal_set_enabled(struct idxd_vdev *v, unsigned int vwq,
 				  bool enabled);
 void idxd_vdev_portal_set_gone(struct idxd_vdev *v, unsigned int vwq);
 void idxd_vdev_portal_set_stopped(struct idxd_vdev *v, bool stopped);
+void idxd_vdev_portal_hold(struct idxd_vdev *v, unsigned int vwq, bool hold);
 ssize_t idxd_vdev_bar2_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 			  loff_t pos, bool write);
 int idxd_vdev_bar2_caps(struct idxd_vdev *v, struct vfio_info_cap *caps);

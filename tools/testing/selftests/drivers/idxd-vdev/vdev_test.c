@@ -1576,6 +1576,120 @@ TEST_F(host, dsa_unbound_while_open)
 	ASSERT_EQ(0, dsa_setup(self->dsa, 2, WQ_SIZE));
 }
 
+/* A sysfs write in a thread of its own, which may be held up */
+struct sysfs_writer {
+	char path[PATH_MAX];
+	char val[32];
+	int rc;
+	int done;	/* read with __atomic_load_n() */
+	pthread_t t;
+};
+
+static void *sysfs_writer_fn(void *arg)
+{
+	struct sysfs_writer *w = arg;
+
+	w->rc = sysfs_write(w->path, w->val);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int sysfs_write_async(struct sysfs_writer *w, const char *path,
+			     const char *val)
+{
+	snprintf(w->path, sizeof(w->path), "%s", path);
+	snprintf(w->val, sizeof(w->val), "%s", val);
+	w->rc = -1;
+	w->done = 0;
+	return -pthread_create(&w->t, NULL, sysfs_writer_fn, w);
+}
+
+/* Whether @w's write returned within @ms */
+static int sysfs_write_done(struct sysfs_writer *w, int ms)
+{
+	for (; ms > 0 && !__atomic_load_n(&w->done, __ATOMIC_ACQUIRE); ms -= 10)
+		usleep(10000);
+	return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * A VMM that ignores the request to let go of its vdev holds up the
+ * unbinding of its DSA's last WQ, which waits for it, and nothing else:
+ * meanwhile a WQ of another DSA is bound (the DSA without IMS refuses it
+ * with its own error), and binding a WQ of the DSA whose vdevs are being
+ * removed fails with EBUSY instead of waiting.  Once the user lets go,
+ * the unbinding ends and the WQ binds again.
+ */
+TEST_F(host, ignored_request_holds_only_its_dsa)
+{
+	struct vdev *v = &self->v[0];
+	struct sysfs_writer unbind, other_bind, busy_bind;
+	char other[32], obdf[32], wq[32], path[PATH_MAX];
+	uint16_t handle;
+	int req;
+
+	ASSERT_EQ(0, one_wq_up(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+			       v, 1, &handle));
+	req = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	ASSERT_LE(0, req);
+	v->efd[7] = req;			/* closed with the vdev */
+	ASSERT_EQ(0, vdev_set_eventfd(v, VFIO_PCI_REQ_IRQ_INDEX, 0, req));
+	ASSERT_EQ(0, dsa_find(other, sizeof(other), obdf, sizeof(obdf), 0))
+		TH_LOG("no DSA without IMS");
+	dsa_teardown(other, 1);
+
+	/* WQ 1 is free and goes at once; WQ 0, the vdev's, is the last */
+	snprintf(wq, sizeof(wq), "wq%s.1", self->dsa + 3);
+	ASSERT_EQ(0, sysfs_write(DSA_SYSFS "/drivers/" VDEV_DRIVER "/unbind", wq));
+	snprintf(wq, sizeof(wq), "wq%s.0", self->dsa + 3);
+	ASSERT_EQ(0, sysfs_write_async(&unbind, DSA_SYSFS "/drivers/" VDEV_DRIVER "/unbind",
+				       wq));
+	/* The user is asked to let go, and does not */
+	EXPECT_LE(1, efd_wait(req, 1, FIRE_MS));
+	EXPECT_FALSE(sysfs_write_done(&unbind, QUIET_MS));
+
+	/* Another DSA's WQ is bound meanwhile, and refused for want of IMS */
+	ASSERT_EQ(0, sysfs_writef("0", DSA_SYSFS "/devices/%s/engine%s.0/group_id",
+				  other, other + 3));
+	ASSERT_EQ(0, dsa_config_wq(other, 0, WQ_SIZE));
+	ASSERT_EQ(0, sysfs_write(DSA_SYSFS "/drivers/idxd/bind", other));
+	snprintf(path, sizeof(path), "wq%s.0", other + 3);
+	ASSERT_EQ(0, sysfs_write_async(&other_bind,
+				       DSA_SYSFS "/drivers/" VDEV_DRIVER "/bind", path));
+	EXPECT_TRUE(sysfs_write_done(&other_bind, FIRE_MS))
+		TH_LOG("binding %s waits for the user of a vdev of %s", path, self->dsa);
+
+	/* A WQ of the dying DSA is refused, not held */
+	snprintf(wq, sizeof(wq), "wq%s.1", self->dsa + 3);
+	ASSERT_EQ(0, dsa_config_wq(self->dsa, 1, 0));
+	ASSERT_EQ(0, sysfs_write_async(&busy_bind,
+				       DSA_SYSFS "/drivers/" VDEV_DRIVER "/bind", wq));
+	EXPECT_TRUE(sysfs_write_done(&busy_bind, FIRE_MS));
+	EXPECT_FALSE(__atomic_load_n(&unbind.done, __ATOMIC_ACQUIRE));
+
+	/* The user lets go: everything that waited ends */
+	vdev_close(v);
+	pthread_join(unbind.t, NULL);
+	pthread_join(other_bind.t, NULL);
+	pthread_join(busy_bind.t, NULL);
+	self->uuid[0][0] = 0;			/* removed with its parent */
+	EXPECT_EQ(0, unbind.rc);
+	EXPECT_EQ(-EOPNOTSUPP, other_bind.rc);
+	EXPECT_EQ(-EBUSY, busy_bind.rc);
+	dsa_teardown(other, 1);
+
+	/*
+	 * The DSA's WQ binds again, into a new parent.  The unbinding reset
+	 * WQ 0's mode, which idxd's configuration of the device refuses.
+	 */
+	ASSERT_EQ(0, dsa_config_wq(self->dsa, 0, 0));
+	ASSERT_EQ(0, sysfs_write(DSA_SYSFS "/drivers/" VDEV_DRIVER "/bind", wq));
+	snprintf(path, sizeof(path),
+		 "/sys/bus/pci/devices/%s/mdev_supported_types/idxd-dsa-1dwq-v1/available_instances",
+		 self->bdf);
+	EXPECT_EQ(0, access(path, F_OK));
+}
+
 /*
  * A function level reset of the DSA under an open vdev whose vector is in
  * use.  idxd brings the DSA back, WQs and IMS entries as they were, and

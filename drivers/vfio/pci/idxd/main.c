@@ -576,6 +576,8 @@ static void idxd_vdev_unbind_iommufd(struct vfio_device *vdev)
 static int idxd_vdev_attach_ioas(struct vfio_device *vdev, u32 *pt_id)
 {
 	struct idxd_vdev *v = to_idxd_vdev(vdev);
+	bool was_attached;
+	u32 id;
 	int rc;
 
 	mutex_lock(&v->lock);
@@ -587,16 +589,36 @@ static int idxd_vdev_attach_ioas(struct vfio_device *vdev, u32 *pt_id)
 	 * A PASID's domain is not replaced in place: DMA faults between the
 	 * detach and the attach.
 	 */
-	if (v->attached) {
+	was_attached = v->attached;
+	if (was_attached) {
 		idxd_vdev_quiesce_dma(v);
 		idxd_vdev_dma_detach(v);
 	}
-	rc = iommufd_device_attach(v->idev, v->pasid, pt_id);
-	if (rc)
-		dev_warn(vdev->dev, "cannot attach PASID %u to %u: %d\n",
-			 v->pasid, *pt_id, rc);
-	else
+	id = *pt_id;
+	rc = iommufd_device_attach(v->idev, v->pasid, &id);
+	if (!rc) {
 		v->attached = true;
+		v->pt_id = *pt_id;
+		*pt_id = id;
+		goto out;
+	}
+	dev_warn(vdev->dev, "cannot attach PASID %u to %u: %d\n", v->pasid,
+		 *pt_id, rc);
+	/*
+	 * The user keeps what it had, as vfio-pci's devices keep their
+	 * domain when a replace fails.  The domain an IOAS had may have
+	 * gone with the detach: the IOAS (or the user's domain) is attached
+	 * again.
+	 */
+	if (was_attached) {
+		id = v->pt_id;
+		if (iommufd_device_attach(v->idev, v->pasid, &id))
+			dev_warn(vdev->dev,
+				 "PASID %u left detached: %u cannot be attached again\n",
+				 v->pasid, v->pt_id);
+		else
+			v->attached = true;
+	}
 out:
 	mutex_unlock(&v->lock);
 	return rc;

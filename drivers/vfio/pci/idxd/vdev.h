@@ -212,6 +212,8 @@ struct idxd_vdev_irq_stats {
  * @idev: the binding of @pasid of the DSA to the user's iommufd, NULL
  *	  while the user has none
  * @attached: @pasid is attached to a domain of the user
+ * @pt_id: with @attached, the IOAS or domain the user attached, as it
+ *	   named it: a failed attach to another attaches it again
  * @cfg: the virtual config space
  * @cfg_wmask: the bits of @cfg the user may write
  * @bar_size: the sizes of BAR0 and BAR2
@@ -291,6 +293,7 @@ struct idxd_vdev {
 	struct mutex			lock;
 	struct iommufd_device		*idev;
 	bool				attached;
+	u32				pt_id;
 	u8				cfg[IDXD_VDEV_CFG_SIZE];
 	u8				cfg_wmask[IDXD_VDEV_CFG_SIZE];
 	u64				bar_size[2];

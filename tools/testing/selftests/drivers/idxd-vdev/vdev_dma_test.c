@@ -338,6 +338,40 @@ TEST_F(dma, detached_does_no_dma)
 }
 
 /*
+ * An attach that fails leaves the vdev's DMA where it was, as a
+ * vfio-pci device keeps its domain when a replace fails: the user, told
+ * its attach failed, still has its mapping.  Before, the vdev was left
+ * detached and the next descriptor failed.
+ */
+TEST_F(dma, failed_attach_keeps_mapping)
+{
+	struct vdev *v = &self->v[0];
+	struct guest_mem *m = &self->m;
+	uint16_t handle;
+	uint32_t ioas = 0, bogus;
+
+	ASSERT_EQ(0, vdev_open(v, self->uuid[0]));
+	ASSERT_EQ(0, ioas_setup(v, m, &ioas));
+	ASSERT_EQ(0, guest_up(v, &handle));
+
+	/* No such object */
+	bogus = ioas + 1000;
+	EXPECT_EQ(-ENOENT, vdev_attach_pt(v, bogus));
+	fill(m->src, XFER, 0x55);
+	submit_memmove(v, COMP_IOVA, SRC_IOVA, DST_IOVA, XFER, handle);
+	EXPECT_EQ(STATUS_SUCCESS, outcome(v, m->comp, FIRE_MS));
+	EXPECT_TRUE(filled(m->dst, XFER, 0x55));
+
+	/* A good attach after it replaces the mapping as usual */
+	ASSERT_EQ(0, vdev_attach_pt(v, ioas));
+	memset(m->comp, 0, 32);
+	fill(m->src, XFER, 0x66);
+	submit_memmove(v, COMP_IOVA, SRC_IOVA, DST_IOVA, XFER, handle);
+	EXPECT_EQ(STATUS_SUCCESS, outcome(v, m->comp, FIRE_MS));
+	EXPECT_TRUE(filled(m->dst, XFER, 0x66));
+}
+
+/*
  * The second vdev, opened by another process with its own IOAS: its
  * pages at DST_IOVA and OTHER_IOVA hold a pattern.  Exit status 0 if
  * they still do when told to look.

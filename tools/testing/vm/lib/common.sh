@@ -74,3 +74,20 @@ now() {
 since() {
 	awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'
 }
+
+# The slow DSA of the kselftest and bench boots: "-device $SLOW_DSA_DEVICE",
+# whose engine takes one step (a descriptor, or one of a batch) per
+# SLOW_DSA_DELAY_US of virtual time (x-desc-delay-us, see
+# tools/testing/qemu/README.md), so that a vdev's WQ of 16 batches of 32
+# NOOPs, 544 steps, takes 2.8 s to drain.  It sits at a fixed slot of q35
+# that nothing else takes, 0x10 (the devices run-vm and its callers add
+# without an address take slots 1, 2, 3... in order, the machine's own 0
+# and 0x1f),
+# and the tests find it by its PCI address in VDEV_SLOW_DSA
+# (tools/testing/selftests/drivers/idxd-vdev/vdev.h): run-vm ... --device
+# "$SLOW_DSA_DEVICE" -- env "VDEV_SLOW_DSA=$SLOW_DSA_BDF" COMMAND...
+SLOW_DSA_DELAY_US=5000
+SLOW_DSA_SLOT=10
+SLOW_DSA_DEVICE=intel-dsa,x-desc-delay-us=$SLOW_DSA_DELAY_US,addr=$SLOW_DSA_SLOT.0
+SLOW_DSA_BDF=0000:00:$SLOW_DSA_SLOT.0
+export SLOW_DSA_DEVICE SLOW_DSA_BDF

@@ -105,6 +105,8 @@ FIXTURE(ims) {
 
 FIXTURE_SETUP(ims)
 {
+	/* The slow DSA of tools/testing/vm/check is the drain tests' */
+	const char *slow = getenv("VDEV_SLOW_DSA");
 	uint32_t pasid = WQ_PASID;
 	char path[PATH_MAX];
 	struct dirent *de;
@@ -117,7 +119,7 @@ FIXTURE_SETUP(ims)
 	module_path(path, sizeof(path), "idxd_ims_test/idxd_ims_test.ko");
 	ASSERT_EQ(0, load_module(path)) TH_LOG("cannot load %s", path);
 
-	/* The first DSA with IMS entries. */
+	/* The first DSA with IMS entries, other than the slow one */
 	self->dsa[0] = 0;
 	dir = opendir(DSA_SYSFS "/devices");
 	ASSERT_NE(NULL, dir);
@@ -125,6 +127,8 @@ FIXTURE_SETUP(ims)
 		if (strncmp(de->d_name, "dsa", 3))
 			continue;
 		if (dsa_pci_addr(de->d_name, self->bdf, sizeof(self->bdf)))
+			continue;
+		if (slow && !strcmp(self->bdf, slow))
 			continue;
 		self->entries = dsa_ims_entries(de->d_name);
 		if (self->entries > 0 && !copy_str(self->dsa, sizeof(self->dsa), de->d_name))

@@ -49,6 +49,7 @@ enum {
 };
 
 #define CMD_INT_REQ		0x80000000u
+#define CMDSTS_ACTIVE		0x80000000u
 #define CMD_IMS			0x10000
 #define ERR_DEV_ENABLED		0x10
 #define ERR_BUSMASTER_EN	0x12
@@ -68,7 +69,9 @@ enum {
 #define DESC_RCR		0x8	/* request completion record */
 #define DESC_RCI		0x10	/* request completion interrupt */
 #define OP_NOOP			0x00
+#define OP_BATCH		0x01
 #define OP_MEMMOVE		0x03
+#define COMP_RECORD_SIZE	32	/* and its alignment */
 
 struct vdev {
 	char uuid[40];
@@ -93,13 +96,29 @@ struct vdev {
 	void *portals;		/* BAR2, mmap'd */
 };
 
+/*
+ * The slow DSA: "-device intel-dsa,x-desc-delay-us=N" (the model's engine
+ * takes one step, a descriptor or one of a batch, per N us, see
+ * tools/testing/qemu/README.md), on which a WQ full of work takes seconds
+ * to drain.  The VM runner's callers (tools/testing/vm/check, bench) boot
+ * one and name it by its PCI address as sysfs spells it ("0000:00:10.0")
+ * in $VDEV_SLOW_DSA.  dsa_find() never returns it, so that every other
+ * test runs on a DSA at full speed; dsa_find_slow() returns it alone, and
+ * fails with -ENODEV, saying why, when the variable is unset or no DSA
+ * has that address.  vdev_host_setup_slow() is vdev_host_setup() on it.
+ */
+#define VDEV_SLOW_DSA_ENV	"VDEV_SLOW_DSA"
+
 int vdev_modules_load(int allow_unsafe);
 int dsa_find(char *dsa, size_t dlen, char *bdf, size_t blen, int want_ims);
+int dsa_find_slow(char *dsa, size_t dlen, char *bdf, size_t blen);
 int dsa_config_wq(const char *dsa, int i, int wq_size);
 int dsa_setup(const char *dsa, int nwqs, int wq_size);
 int dsa_teardown(const char *dsa, int nwqs);
 int vdev_host_setup(char *dsa, size_t dlen, char *bdf, size_t blen,
 		    int nwqs, int wq_size, int *setup);
+int vdev_host_setup_slow(char *dsa, size_t dlen, char *bdf, size_t blen,
+			 int nwqs, int wq_size, int *setup);
 
 int vdev_create(const char *bdf, const char *type, char *uuid, size_t len);
 int vdev_remove(const char *uuid);
@@ -131,6 +150,9 @@ void vdev_submit_desc(struct vdev *v, unsigned int vwq, const void *desc);
 void vdev_submit(struct vdev *v, unsigned int vwq, uint8_t opcode,
 		 uint32_t flags, uint16_t handle);
 void vdev_submit_noop(struct vdev *v, unsigned int vwq, uint16_t handle);
+void vdev_noop_list(void *list, unsigned int n, uint64_t comp);
+void vdev_submit_batch(struct vdev *v, unsigned int vwq, uint64_t list,
+		       uint32_t count, uint64_t comp);
 
 int vdev_ioas_alloc(int iommufd, uint32_t *id);
 int vdev_ioas_map(int iommufd, uint32_t ioas, void *va, size_t len,
@@ -150,6 +172,7 @@ int kmsg_find(int fd, const char *a, const char *b);
 #define SPLAT_FILE_ENV		"KSFT_SPLAT_FILE"
 int splat_load(void);
 const char *splat_match(const char *rec);
+int kmsg_splat(int fd, char *out, size_t len);
 
 /*
  * VFIO migration v2 and DMA logging (migration.c of QEMU 10.0 and

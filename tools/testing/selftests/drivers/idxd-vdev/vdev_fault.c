@@ -242,32 +242,6 @@ static int memory_lock(void)
 	return mlockall(MCL_CURRENT | MCL_FUTURE) ? -errno : 0;
 }
 
-/*
- * A kernel log record since the last call (or kmsg_open()) that matches
- * a pattern of $KSFT_SPLAT_FILE (splat_match()), in @out; 1 if there is
- * one.
- */
-static int kmsg_splat(int fd, char *out, size_t len)
-{
-	char rec[2048];
-	int found = 0;
-	ssize_t n;
-
-	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		if (!found && splat_match(rec)) {
-			snprintf(out, len, "%s", rec);
-			found = 1;
-		}
-	}
-	return found;
-}
-
 static void kmsg_mark(const char *name, unsigned int nth)
 {
 	char buf[256];

@@ -47,12 +47,13 @@ int vdev_modules_load(int allow_unsafe)
 
 /*
  * What every fixture starts from: the modules with the INTEL-SA-01084
- * opt-in, the first DSA with IMS entries, and @nwqs WQs of @wq_size bound
- * to idxd_vdev, after whatever an earlier test left behind is gone.
- * *@setup is set once the WQs may need dsa_teardown().  Says what failed.
+ * opt-in, the first DSA with IMS entries (the slow DSA if @slow), and
+ * @nwqs WQs of @wq_size bound to idxd_vdev, after whatever an earlier
+ * test left behind is gone.  *@setup is set once the WQs may need
+ * dsa_teardown().  Says what failed.
  */
-int vdev_host_setup(char *dsa, size_t dlen, char *bdf, size_t blen,
-		    int nwqs, int wq_size, int *setup)
+static int host_setup(char *dsa, size_t dlen, char *bdf, size_t blen,
+		      int nwqs, int wq_size, int *setup, int slow)
 {
 	int rc;
 
@@ -62,10 +63,16 @@ int vdev_host_setup(char *dsa, size_t dlen, char *bdf, size_t blen,
 			VDEV_DRIVER, strerror(-rc));
 		return rc;
 	}
-	rc = dsa_find(dsa, dlen, bdf, blen, 1);
-	if (rc) {
-		fprintf(stderr, "no DSA with IMS\n");
-		return rc;
+	if (slow) {
+		rc = dsa_find_slow(dsa, dlen, bdf, blen);
+		if (rc)
+			return rc;
+	} else {
+		rc = dsa_find(dsa, dlen, bdf, blen, 1);
+		if (rc) {
+			fprintf(stderr, "no DSA with IMS\n");
+			return rc;
+		}
 	}
 	dsa_teardown(dsa, nwqs);
 	rc = dsa_setup(dsa, nwqs, wq_size);
@@ -75,9 +82,34 @@ int vdev_host_setup(char *dsa, size_t dlen, char *bdf, size_t blen,
 	return rc;
 }
 
-/* The first DSA with (@want_ims) or without IMS entries */
+int vdev_host_setup(char *dsa, size_t dlen, char *bdf, size_t blen,
+		    int nwqs, int wq_size, int *setup)
+{
+	return host_setup(dsa, dlen, bdf, blen, nwqs, wq_size, setup, 0);
+}
+
+/* vdev_host_setup() on the slow DSA ($VDEV_SLOW_DSA) */
+int vdev_host_setup_slow(char *dsa, size_t dlen, char *bdf, size_t blen,
+			 int nwqs, int wq_size, int *setup)
+{
+	return host_setup(dsa, dlen, bdf, blen, nwqs, wq_size, setup, 1);
+}
+
+/* The PCI address $VDEV_SLOW_DSA names, or NULL if it is unset or empty */
+static const char *slow_dsa_addr(void)
+{
+	const char *addr = getenv(VDEV_SLOW_DSA_ENV);
+
+	return addr && *addr ? addr : NULL;
+}
+
+/*
+ * The first DSA with (@want_ims) or without IMS entries, other than the
+ * slow DSA ($VDEV_SLOW_DSA)
+ */
 int dsa_find(char *dsa, size_t dlen, char *bdf, size_t blen, int want_ims)
 {
+	const char *slow = slow_dsa_addr();
 	struct dirent *de;
 	int rc = -ENODEV;
 	DIR *dir;
@@ -95,11 +127,51 @@ int dsa_find(char *dsa, size_t dlen, char *bdf, size_t blen, int want_ims)
 			continue;
 		if (dsa_pci_addr(de->d_name, bdf, blen))
 			continue;
+		if (slow && !strcmp(bdf, slow))
+			continue;
 		snprintf(dsa, dlen, "%s", de->d_name);
 		rc = 0;
 		break;
 	}
 	closedir(dir);
+	return rc;
+}
+
+/*
+ * The slow DSA: the one whose PCI address $VDEV_SLOW_DSA names.  -ENODEV,
+ * said on stderr, if the variable is unset or no DSA has that address.
+ */
+int dsa_find_slow(char *dsa, size_t dlen, char *bdf, size_t blen)
+{
+	const char *slow = slow_dsa_addr();
+	struct dirent *de;
+	int rc = -ENODEV;
+	DIR *dir;
+
+	if (!slow) {
+		fprintf(stderr,
+			"%s is not set: it names the slow DSA (-device intel-dsa,x-desc-delay-us=N) by its PCI address, e.g. 0000:00:10.0 (tools/testing/vm/check sets it)\n",
+			VDEV_SLOW_DSA_ENV);
+		return -ENODEV;
+	}
+	dir = opendir(DSA_SYSFS "/devices");
+	if (!dir) {
+		rc = -errno;
+		fprintf(stderr, "%s: %s\n", DSA_SYSFS "/devices", strerror(-rc));
+		return rc;
+	}
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, "dsa", 3) ||
+		    dsa_pci_addr(de->d_name, bdf, blen) || strcmp(bdf, slow))
+			continue;
+		snprintf(dsa, dlen, "%s", de->d_name);
+		rc = 0;
+		break;
+	}
+	closedir(dir);
+	if (rc)
+		fprintf(stderr, "%s=%s: no DSA has that PCI address\n",
+			VDEV_SLOW_DSA_ENV, slow);
 	return rc;
 }
 
@@ -615,6 +687,47 @@ void vdev_submit_noop(struct vdev *v, unsigned int vwq, uint16_t handle)
 	vdev_submit(v, vwq, OP_NOOP, DESC_RCI, handle);
 }
 
+/*
+ * @n NOOPs at @list (64-byte aligned), the elements of a batch; each with
+ * a completion record, the i-th at IOVA @comp + 32 x i, unless @comp is 0
+ */
+void vdev_noop_list(void *list, unsigned int n, uint64_t comp)
+{
+	uint32_t *desc = list;
+	unsigned int i;
+
+	memset(list, 0, (size_t)n * 64);
+	for (i = 0; i < n; i++, desc += 16) {
+		uint64_t rec = comp + (uint64_t)i * COMP_RECORD_SIZE;
+
+		desc[1] = (uint32_t)OP_NOOP << 24;
+		if (comp) {
+			desc[1] |= DESC_CRAV | DESC_RCR;
+			memcpy(&desc[2], &rec, 8);	/* completion_addr at byte 8 */
+		}
+	}
+}
+
+/*
+ * A batch descriptor to virtual WQ @vwq: the @count descriptors at IOVA
+ * @list, a completion record at IOVA @comp unless @comp is 0
+ */
+void vdev_submit_batch(struct vdev *v, unsigned int vwq, uint64_t list,
+		       uint32_t count, uint64_t comp)
+{
+	uint32_t desc[16];
+
+	memset(desc, 0, sizeof(desc));
+	desc[1] = (uint32_t)OP_BATCH << 24;
+	if (comp) {
+		desc[1] |= DESC_CRAV | DESC_RCR;
+		memcpy(&desc[2], &comp, 8);	/* completion_addr at byte 8 */
+	}
+	memcpy(&desc[4], &list, 8);		/* desc_list_addr at byte 16 */
+	desc[8] = count;			/* desc_count at byte 32 */
+	vdev_submit_desc(v, vwq, desc);
+}
+
 /* An IOAS of @iommufd; its ID in *@id */
 int vdev_ioas_alloc(int iommufd, uint32_t *id)
 {
@@ -697,6 +810,32 @@ int kmsg_find(int fd, const char *a, const char *b)
 		rec[n] = 0;
 		if (strstr(rec, a) && (!b || strstr(rec, b)))
 			found = 1;
+	}
+	return found;
+}
+
+/*
+ * A kernel log record since the last call (or kmsg_open()) that matches
+ * a pattern of $KSFT_SPLAT_FILE (splat_match()), in @out; 1 if there is
+ * one.
+ */
+int kmsg_splat(int fd, char *out, size_t len)
+{
+	char rec[2048];
+	int found = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		if (!found && splat_match(rec)) {
+			snprintf(out, len, "%s", rec);
+			found = 1;
+		}
 	}
 	return found;
 }

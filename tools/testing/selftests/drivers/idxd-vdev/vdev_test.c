@@ -1597,8 +1597,9 @@ static void *sysfs_writer_fn(void *arg)
 static int sysfs_write_async(struct sysfs_writer *w, const char *path,
 			     const char *val)
 {
-	snprintf(w->path, sizeof(w->path), "%s", path);
-	snprintf(w->val, sizeof(w->val), "%s", val);
+	if (snprintf(w->path, sizeof(w->path), "%s", path) >= (int)sizeof(w->path) ||
+	    snprintf(w->val, sizeof(w->val), "%s", val) >= (int)sizeof(w->val))
+		return -ENAMETOOLONG;
 	w->rc = -1;
 	w->done = 0;
 	return -pthread_create(&w->t, NULL, sysfs_writer_fn, w);

@@ -1216,6 +1216,9 @@ static uint8_t dsa_cmd_int_handle(IntelDSACore *s, unsigned cmd,
                           ims ? "IMS" : "MSI-X", idx);
             return DSA_CMDSTS_ERR_INVAL_INT_IDX;
         }
+        if (ims && s->refuse_ims_handles) {
+            return DSA_CMDSTS_ERR_NO_HANDLE;
+        }
         set_bit(idx, map);
         *result = dsa_handle_make(s, idx, ims);
         trace_intel_dsa_int_handle_grant(ims, idx, *result);
@@ -1251,6 +1254,7 @@ static void dsa_soft_reset(IntelDSACore *s)
     memset(s->msix_perm, 0, s->num_msix * sizeof(uint32_t));
     bitmap_zero(s->msix_handles, s->num_msix);
     bitmap_zero(s->ims_handles, s->num_ims);
+    s->refuse_ims_handles = false;
     memset(s->swerr, 0, sizeof(s->swerr));
     memset(s->evlcfg, 0, sizeof(s->evlcfg));
     s->evl_head = 0;
@@ -1785,6 +1789,29 @@ static void dsa_evlcfg_write(IntelDSACore *s, hwaddr off, uint32_t val)
     }
 }
 
+/*
+ * x-test-events: what a device may do at any time, on a test's request.
+ * Revoking the handles makes every handle granted so far name nothing,
+ * as a function level reset does, and tells software through
+ * INTCAUSE.INT_HANDLE_REVOKED.
+ */
+static void dsa_test_events(IntelDSACore *s, uint32_t val)
+{
+    dsa_bad_write(DSA_REG_TEST_EVENTS, val,
+                  val & ~(DSA_TEST_EV_REVOKE_HANDLES |
+                          DSA_TEST_EV_REFUSE_IMS_HANDLES), "reserved bits");
+    if (val & DSA_TEST_EV_REFUSE_IMS_HANDLES) {
+        s->refuse_ims_handles = true;
+    }
+    if ((val & DSA_TEST_EV_REVOKE_HANDLES) && s->int_handles) {
+        s->flr_epoch++;
+        bitmap_zero(s->msix_handles, s->num_msix);
+        bitmap_zero(s->ims_handles, s->num_ims);
+        trace_intel_dsa_flr(s->flr_epoch);
+        dsa_misc_irq(s, DSA_INTC_INT_HANDLE_REVOKED, true);
+    }
+}
+
 static void dsa_reg_write32(IntelDSACore *s, hwaddr addr, uint32_t val)
 {
     uint32_t wmask, size;
@@ -1865,6 +1892,12 @@ static void dsa_reg_write32(IntelDSACore *s, hwaddr addr, uint32_t val)
             s->swerr[0] &= ~DSA_SWERR_OVERFLOW;
         }
         return;
+    case DSA_REG_TEST_EVENTS:
+        if (s->test_events) {
+            dsa_test_events(s, val);
+            return;
+        }
+        break;
     }
 
     if (addr < 0x100) {

@@ -53,6 +53,12 @@ typedef struct IntelDSACore {
      * them, take as long as a test needs.  0: the engine runs at once.
      */
     uint32_t desc_delay_us;
+    /*
+     * For tests (x-test-events): DSA_REG_TEST_EVENTS makes the device
+     * revoke its interrupt handles, as a device may at any time, and
+     * refuse REQUEST_INT_HANDLE for IMS entries until its next reset.
+     */
+    bool test_events;
 
     /* BAR0 layout, set by the device before intel_dsa_core_realize() */
     uint32_t msix_perm_off;
@@ -95,6 +101,8 @@ typedef struct IntelDSACore {
      * a function level reset names no entry after it.
      */
     uint16_t flr_epoch;
+    /* REQUEST_INT_HANDLE of IMS entries fails until the next reset */
+    bool refuse_ims_handles;
 
     /* Portal writes, for tests; kept across resets. */
     uint64_t portal_whole_stores;

@@ -303,6 +303,7 @@ static Property intel_dsa_properties[] = {
     DEFINE_PROP_BOOL("int-handles", IntelDSAState, core.int_handles, true),
     DEFINE_PROP_UINT32("x-desc-delay-us", IntelDSAState, core.desc_delay_us,
                        0),
+    DEFINE_PROP_BOOL("x-test-events", IntelDSAState, core.test_events, false),
     DEFINE_PROP_END_OF_LIST(),
 };
 

@@ -1400,6 +1400,65 @@ static void test_desc_delay(void)
     dsa_stop(t);
 }
 
+/*
+ * x-test-events: the device revokes its handles on request, as it may at
+ * any time: INTCAUSE says so, an old handle names nothing and a new one
+ * differs.  Refusing IMS handles lasts until a reset.  Without the
+ * property the register is read-only.
+ */
+static void test_test_events(void)
+{
+    DSATest *t = dsa_start(",x-test-events=on");
+    uint64_t msi = alloc_mem(t, 4, 4);
+    uint64_t compl = alloc_mem(t, DSA_COMPL_SIZE, DSA_COMPL_SIZE);
+    uint32_t old, new;
+
+    msix_enable(t);
+    config_wq(t, 0, 16, 0);
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_ENABLE_DEVICE, 0, false), ==, 0);
+    enable_wq(t, 0);
+    ims_set(t, 3, msi, 0xbeef, 0);
+    old = dsa_cmd(t, DSA_CMD_REQUEST_INT_HANDLE, DSA_CMD_INT_HANDLE_IMS | 3,
+                  false);
+    g_assert_cmphex(old & 0xff, ==, 0);
+    old >>= 8;
+
+    wr32(t, DSA_REG_TEST_EVENTS, DSA_TEST_EV_REVOKE_HANDLES);
+    g_assert_cmphex(rd32(t, DSA_REG_INTCAUSE) & DSA_INTC_INT_HANDLE_REVOKED,
+                    !=, 0);
+    g_assert_cmphex(rd32(t, DSA_REG_TEST_EVENTS), ==, 0);
+    noop_irq(t, DSA_PORTAL_IMS, old, compl);
+    g_assert_cmphex(wait_status(t, compl), ==, DSA_COMP_INT_HANDLE_INVAL);
+    g_assert_cmphex(qtest_readl(t->qts, msi), ==, 0);
+    new = dsa_cmd(t, DSA_CMD_REQUEST_INT_HANDLE, DSA_CMD_INT_HANDLE_IMS | 3,
+                  false);
+    g_assert_cmphex(new & 0xff, ==, 0);
+    new >>= 8;
+    g_assert_cmphex(new, !=, old);
+    qtest_memset(t->qts, compl, 0, DSA_COMPL_SIZE);
+    noop_irq(t, DSA_PORTAL_IMS, new, compl);
+    g_assert_cmphex(wait_status(t, compl), ==, DSA_COMP_SUCCESS);
+    g_assert_cmphex(qtest_readl(t->qts, msi), ==, 0xbeef);
+
+    /* Refused IMS handles, MSI-X ones granted, until a reset */
+    wr32(t, DSA_REG_TEST_EVENTS, DSA_TEST_EV_REFUSE_IMS_HANDLES);
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_REQUEST_INT_HANDLE,
+                            DSA_CMD_INT_HANDLE_IMS | 3, false), ==,
+                    DSA_CMDSTS_ERR_NO_HANDLE);
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_REQUEST_INT_HANDLE, 1, false) & 0xff,
+                    ==, 0);
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_RESET_DEVICE, 0, false), ==, 0);
+    g_assert_cmphex(dsa_cmd(t, DSA_CMD_REQUEST_INT_HANDLE,
+                            DSA_CMD_INT_HANDLE_IMS | 3, false) & 0xff, ==, 0);
+    dsa_stop(t);
+
+    /* Without x-test-events, nothing happens */
+    t = dsa_start_wq0();
+    wr32(t, DSA_REG_TEST_EVENTS, DSA_TEST_EV_REVOKE_HANDLES);
+    g_assert_cmphex(rd32(t, DSA_REG_INTCAUSE), ==, 0);
+    dsa_stop(t);
+}
+
 /* A random descriptor, mostly well formed, pointing into test memory. */
 static void random_desc(GRand *rand, uint8_t *d)
 {
@@ -1582,6 +1641,7 @@ int main(int argc, char **argv)
     qtest_add_func("/intel-dsa/pasid-dma", test_pasid_dma);
     qtest_add_func("/intel-dsa/queue", test_queue);
     qtest_add_func("/intel-dsa/desc-delay", test_desc_delay);
+    qtest_add_func("/intel-dsa/test-events", test_test_events);
     qtest_add_func("/intel-dsa/fuzz", test_fuzz);
 
     return g_test_run();

@@ -35,6 +35,13 @@
 #define DSA_REG_CMDSTS                  0xa8
 #define DSA_REG_CMDCAP                  0xb0
 #define DSA_REG_SWERR                   0xc0
+/*
+ * Not the device's: with x-test-events, writing it makes the device do
+ * what tests cannot otherwise make it do (DSA_TEST_EV_*).  Reads 0.
+ */
+#define DSA_REG_TEST_EVENTS             0x78
+#define DSA_TEST_EV_REVOKE_HANDLES      (1u << 0)
+#define DSA_TEST_EV_REFUSE_IMS_HANDLES  (1u << 1)
 #define DSA_REG_EVLCFG                  0xe0
 #define DSA_REG_EVLSTATUS               0xf0
 

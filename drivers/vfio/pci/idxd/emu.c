@@ -1380,17 +1380,36 @@ void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
 }
 
 /**
- * idxd_vdev_host_reset_done() - the DSA was reset under a virtual WQ
+ * idxd_vdev_host_reset_done() - the DSA revoked its handles under a
+ *				 virtual WQ
  * @v: the vdev
  * @vwq: the virtual WQ
  *
- * The reset revoked the handles of the IMS entries.  The event work gets
- * the handle of the WQ's vector again.
+ * A reset of the DSA, or the DSA itself, revoked the handles of the IMS
+ * entries.  The event work gets the handle of the WQ's vector again.
+ * Context: any; does not sleep.
  */
 void idxd_vdev_host_reset_done(struct idxd_vdev *v, unsigned int vwq)
 {
 	set_bit(IDXD_VDEV_EV_RESET(vwq), &v->events);
 	schedule_work(&v->event_work);
+}
+
+/**
+ * idxd_vdev_wq_revoked() - the DSA revoked the handles of a host WQ's vdev
+ * @wq: the host WQ
+ * @data: the &struct idxd_vdev_wq of @wq
+ *
+ * This is the host's revocation handler for the vdev's WQs
+ * (idxd_wq_set_revoke_handler()), called under the DSA's dev_lock when the
+ * DSA says it revoked its handles or a function level reset did.  It is
+ * registered while the WQ is in the vdev, as the error handler is.
+ */
+void idxd_vdev_wq_revoked(struct idxd_wq *wq, void *data)
+{
+	struct idxd_vdev_wq *vw = data;
+
+	idxd_vdev_host_reset_done(vw->vdev, vw->vwq);
 }
 
 /*

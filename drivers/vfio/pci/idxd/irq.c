@@ -30,6 +30,7 @@
  *
  * A reset of the DSA revokes the handles of the vdev's IMS entries.  The
  * vdev's event work (emu.c) gets them again with idxd_vdev_irq_refresh()
+ * (also when the DSA revokes them by itself)
  * and, where one the guest holds changed, raises INT_HANDLE_REVOKED on
  * vector 0, upon which the guest asks for its handles again.
  *
@@ -353,7 +354,8 @@ u64 idxd_vdev_irq_pba(struct idxd_vdev *v)
  *
  * Return: 0; -EINVAL for vector 0 (no descriptor interrupts through it)
  * or a vector out of range; -ENODEV if the vector has no entry and the
- * vdev lost a WQ; the errno of the entry's allocation.
+ * vdev lost a WQ; the errno of the entry's allocation; -EIO if the DSA
+ * revoked the entry's handle and refuses it a new one.
  */
 int idxd_vdev_irq_handle(struct idxd_vdev *v, unsigned int vector, u16 *handle)
 {
@@ -371,6 +373,20 @@ int idxd_vdev_irq_handle(struct idxd_vdev *v, unsigned int vector, u16 *handle)
 		rc = -ENODEV;
 	else
 		rc = idxd_vdev_vec_alloc(v, vector, v->pasid);
+	/* The DSA refused the entry a handle when it revoked the last one. */
+	if (!rc && hv->stale) {
+		rc = idxd_wq_ims_refresh(idxd_vdev_host_wq(v, vector - 1),
+					 &hv->ims);
+		if (rc < 0) {
+			dev_dbg_ratelimited(&v->vdev.device,
+					    "vector %u: the DSA still refuses a handle: %d\n",
+					    vector, rc);
+			rc = -EIO;
+		} else {
+			hv->stale = false;
+			rc = 0;
+		}
+	}
 	if (!rc) {
 		*handle = hv->ims.handle;
 		hv->granted = true;
@@ -465,6 +481,7 @@ void idxd_vdev_irq_close(struct idxd_vdev *v)
 		idxd_wq_ims_free(idxd_vdev_host_wq(v, n - 1), &hv->ims);
 		hv->allocated = false;
 		hv->granted = false;
+		hv->stale = false;
 	}
 	vfio_pci_irq_unlock(&v->irq);
 }
@@ -493,8 +510,10 @@ bool idxd_vdev_irq_refresh(struct idxd_vdev *v, unsigned int vwq)
 		rc = idxd_wq_ims_refresh(idxd_vdev_host_wq(v, vwq), &hv->ims);
 		if (rc < 0)
 			dev_warn(&v->vdev.device,
-				 "vector %u: no handle after the DSA's reset: %d\n",
+				 "vector %u: no handle after the DSA revoked it: %d\n",
 				 vwq + 1, rc);
+		/* The old handle names nothing: the guest must not get it. */
+		hv->stale = rc < 0;
 		revoked = rc && hv->granted;
 	}
 	vfio_pci_irq_unlock(&v->irq);

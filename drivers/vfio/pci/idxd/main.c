@@ -161,11 +161,12 @@ static int idxd_vdev_wq_pasid(struct idxd_vdev *v, struct idxd_vdev_wq *vw,
  * @v: the vdev, with its parent, number of WQs and PASID
  *
  * This gives @v the first free WQs of its parent's pool, puts @v's PASID
- * into them and registers @v's error handler on them.  The WQs are taken
+ * into them and registers @v's error and revocation handlers on them.  The
+ * WQs are taken
  * under idxd_vdev_pool_lock, and their PASIDs set after it is dropped:
  * setting one runs device commands, which no global lock is held across.
  * A WQ unbound meanwhile halts @v (idxd_vdev_wq_unbound()) and gets no
- * error handler.  idxd_vdev_unclaim() undoes this, also after a failure.
+ * handler.  idxd_vdev_unclaim() undoes this, also after a failure.
  *
  * Return: 0; -ENOSPC if the pool has too few free WQs; or the error of
  * setting a WQ's PASID.
@@ -202,10 +203,14 @@ static int idxd_vdev_claim(struct idxd_vdev *v)
 	}
 
 	mutex_lock(&idxd_vdev_pool_lock);
-	for (i = 0; i < v->nwqs; i++)
-		if (!v->wqs[i]->unbound)
-			idxd_wq_set_err_handler(v->wqs[i]->wq, idxd_vdev_wq_err,
-						v->wqs[i]);
+	for (i = 0; i < v->nwqs; i++) {
+		if (v->wqs[i]->unbound)
+			continue;
+		idxd_wq_set_err_handler(v->wqs[i]->wq, idxd_vdev_wq_err,
+					v->wqs[i]);
+		idxd_wq_set_revoke_handler(v->wqs[i]->wq, idxd_vdev_wq_revoked,
+					   v->wqs[i]);
+	}
 	mutex_unlock(&idxd_vdev_pool_lock);
 	return 0;
 }
@@ -214,7 +219,7 @@ static int idxd_vdev_claim(struct idxd_vdev *v)
  * idxd_vdev_unclaim() - give the WQs of a vdev back to the pool
  * @v: the vdev
  *
- * The WQs lose @v's error handler, then its PASID, and go back to the pool
+ * The WQs lose @v's handlers, then its PASID, and go back to the pool
  * only then: the PASID is cleared by device commands, which run without
  * idxd_vdev_pool_lock, while the WQs are still @v's.  The entry of a WQ
  * that was unbound while it was in @v is freed: the pool no longer has
@@ -224,11 +229,14 @@ static void idxd_vdev_unclaim(struct idxd_vdev *v)
 {
 	unsigned int i;
 
-	/* No error handler may run once the WQs are gone. */
+	/* No error or revocation handler may run once the WQs are gone. */
 	mutex_lock(&idxd_vdev_pool_lock);
-	for (i = 0; i < IDXD_VDEV_MAX_WQS; i++)
-		if (v->wqs[i] && !v->wqs[i]->unbound)
-			idxd_wq_set_err_handler(v->wqs[i]->wq, NULL, NULL);
+	for (i = 0; i < IDXD_VDEV_MAX_WQS; i++) {
+		if (!v->wqs[i] || v->wqs[i]->unbound)
+			continue;
+		idxd_wq_set_err_handler(v->wqs[i]->wq, NULL, NULL);
+		idxd_wq_set_revoke_handler(v->wqs[i]->wq, NULL, NULL);
+	}
 	mutex_unlock(&idxd_vdev_pool_lock);
 
 	for (i = 0; i < IDXD_VDEV_MAX_WQS; i++)
@@ -895,11 +903,12 @@ static void idxd_vdev_wq_unbound(struct idxd_vdev_wq *vw)
 
 	lockdep_assert_held(&idxd_vdev_pool_lock);
 	/*
-	 * No call of the error handler, whose data is @vw, may outlive the
+	 * No call of the handlers, whose data is @vw, may outlive the
 	 * pool lock: once it is dropped, the vdev's removal frees an unbound
 	 * @vw (idxd_vdev_unclaim()).
 	 */
 	idxd_wq_set_err_handler(vw->wq, NULL, NULL);
+	idxd_wq_set_revoke_handler(vw->wq, NULL, NULL);
 	dev_warn(v->vdev.dev, "%s unbound: the vdev is halted\n",
 		 dev_name(wq_confdev(vw->wq)));
 	mutex_lock(&v->lock);

@@ -154,6 +154,9 @@ struct idxd_vdev_parent {
  *	       the guest holds stays valid, until the device is closed.
  * @requested: the interrupt is requested and signals the vector's eventfd
  * @granted: the guest got @ims.handle through REQUEST_INT_HANDLE
+ * @stale: the DSA revoked @ims.handle and refused a new one: the guest's
+ *	   next REQUEST_INT_HANDLE asks the DSA again, and gets no handle
+ *	   if it refuses again
  * @ims_allocs: IMS entries allocated for the vector since the device was
  *		last opened
  * @requests: times the vector got an eventfd since the device was opened
@@ -166,6 +169,7 @@ struct idxd_vdev_vec {
 	bool			allocated;
 	bool			requested;
 	bool			granted;
+	bool			stale;
 	unsigned int		ims_allocs;
 	unsigned int		requests;
 	char			name[64];
@@ -443,6 +447,7 @@ void idxd_vdev_events_cancel(struct idxd_vdev *v);
 void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
 		      void *data);
 void idxd_vdev_host_reset_done(struct idxd_vdev *v, unsigned int vwq);
+void idxd_vdev_wq_revoked(struct idxd_wq *wq, void *data);
 void idxd_vdev_abort_wqs(struct idxd_vdev *v, unsigned long wqs);
 unsigned long idxd_vdev_drain_idle(struct idxd_vdev *v, unsigned long wqs);
 void idxd_vdev_cmd_init(struct idxd_vdev *v);

@@ -1691,6 +1691,113 @@ TEST_F(host, ignored_request_holds_only_its_dsa)
 	EXPECT_EQ(0, access(path, F_OK));
 }
 
+/* A 32-bit register at @off of a mapped BAR, read as one load */
+static uint32_t mmio32(const uint32_t *bar, uint64_t off)
+{
+	return __atomic_load_n(&bar[off / 4], __ATOMIC_RELAXED);
+}
+
+/*
+ * Read the DSA's BAR0 dword at @off into *@val, or write @val there
+ * (@write), through sysfs resource0; 0 or a negative errno
+ */
+static int dsa_bar0_rw(const char *bdf, unsigned int off, uint32_t *val,
+		       int write)
+{
+	char path[PATH_MAX];
+	uint32_t *bar;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
+	fd = open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		return -errno;
+	bar = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (bar == MAP_FAILED)
+		return -errno;
+	if (write)
+		__atomic_store_n(&bar[off / 4], *val, __ATOMIC_RELAXED);
+	else
+		*val = mmio32(bar, off);
+	munmap(bar, 4096);
+	return 0;
+}
+
+/* The model's test register (x-test-events) and what it does */
+#define DSA_TEST_EVENTS		0x78
+#define TEST_EV_REVOKE		0x1	/* revoke every handle */
+#define TEST_EV_REFUSE_IMS	0x2	/* refuse IMS handles until a reset */
+#define DSA_CMDCAP		0xb0
+
+/*
+ * The DSA revokes its handles by itself, as it may at any time (the
+ * model's x-test-events=on, which make check gives the DSA): the vdev
+ * whose guest holds one raises INT_HANDLE_REVOKED on vector 0, the old
+ * handle fires nothing, and the new one the guest asks for fires the
+ * vector.  Before, only the host's kernel WQs got new handles and the
+ * guest kept a dead one.  Then the DSA revokes them and refuses new ones
+ * for IMS entries: the guest is told, and its REQUEST_INT_HANDLE fails
+ * with NO_HANDLE rather than give it the dead handle again; after a
+ * function level reset of the DSA, which ends the refusal, the guest is
+ * told again and its new handle works.  On a DSA without the handle
+ * commands a handle is the entry's index: nothing is revoked.
+ */
+TEST_F(host, device_revokes_handles)
+{
+	struct vdev *v = &self->v[0];
+	uint32_t ev, cmdcap = 0, sts;
+	uint16_t handle, h2;
+	char path[PATH_MAX];
+	int handles;
+
+	ASSERT_EQ(0, dsa_bar0_rw(self->bdf, DSA_CMDCAP, &cmdcap, 0));
+	handles = !!(cmdcap & (1u << CMD_REQUEST_INT_HANDLE));
+	ASSERT_EQ(0, one_wq_up(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+			       v, 1, &handle));
+	vdev_submit_noop(v, 0, handle);
+	ASSERT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+
+	ev = TEST_EV_REVOKE;
+	ASSERT_EQ(0, dsa_bar0_rw(self->bdf, DSA_TEST_EVENTS, &ev, 1));
+	if (!handles) {
+		EXPECT_EQ(0, efd_wait(v->efd[0], 1, QUIET_MS));
+		vdev_submit_noop(v, 0, handle);
+		EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+		return;
+	}
+	ASSERT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS))
+		TH_LOG("no INT_HANDLE_REVOKED (is the DSA's x-test-events on?)");
+	EXPECT_EQ(INTC_REVOKED, reg_read32(v, REG_INTCAUSE) & INTC_REVOKED);
+	reg_write32(v, REG_INTCAUSE, INTC_REVOKED);
+	vdev_submit_noop(v, 0, handle);
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
+	sts = vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0);
+	ASSERT_EQ(0, sts & 0xff);
+	h2 = sts >> 8;
+	EXPECT_NE(handle, h2);
+	vdev_submit_noop(v, 0, h2);
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+
+	/* Revoked, and no new handle for the IMS entries until a reset */
+	ev = TEST_EV_REFUSE_IMS | TEST_EV_REVOKE;
+	ASSERT_EQ(0, dsa_bar0_rw(self->bdf, DSA_TEST_EVENTS, &ev, 1));
+	ASSERT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
+	reg_write32(v, REG_INTCAUSE, INTC_REVOKED);
+	sts = vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0);
+	EXPECT_EQ(ERR_NO_HANDLE, sts & 0xff) TH_LOG("CMDSTS %#x", sts);
+	vdev_submit_noop(v, 0, h2);
+	EXPECT_EQ(0, efd_wait(v->efd[1], 1, QUIET_MS));
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", self->bdf);
+	ASSERT_EQ(0, sysfs_write(path, "1"));
+	EXPECT_EQ(1, efd_wait(v->efd[0], 1, FIRE_MS));
+	sts = vdev_cmd(v, CMD_REQUEST_INT_HANDLE, 1, 0);
+	ASSERT_EQ(0, sts & 0xff);
+	vdev_submit_noop(v, 0, sts >> 8);
+	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
+}
+
 /*
  * A function level reset of the DSA under an open vdev whose vector is in
  * use.  idxd brings the DSA back, WQs and IMS entries as they were, and
@@ -1752,12 +1859,6 @@ TEST_F(host, dsa_reset_under_open_vdev)
 	EXPECT_EQ(0, kmsg_find(kmsg[2], "WARNING", NULL));
 	for (i = 0; i < 3; i++)
 		close(kmsg[i]);
-}
-
-/* A 32-bit register at @off of a mapped BAR, read as one load */
-static uint32_t mmio32(const uint32_t *bar, uint64_t off)
-{
-	return __atomic_load_n(&bar[off / 4], __ATOMIC_RELAXED);
 }
 
 /*

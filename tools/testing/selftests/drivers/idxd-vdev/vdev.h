@@ -173,6 +173,8 @@ int kmsg_find(int fd, const char *a, const char *b);
 int splat_load(void);
 const char *splat_match(const char *rec);
 int kmsg_splat(int fd, char *out, size_t len);
+int kmsg_scan(int fd, int (*match)(const char *rec, const void *arg),
+	      const void *arg, char *first, size_t len);
 
 /*
  * VFIO migration v2 and DMA logging (migration.c of QEMU 10.0 and

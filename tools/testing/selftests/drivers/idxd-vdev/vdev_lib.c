@@ -792,34 +792,12 @@ int kmsg_open(void)
 }
 
 /*
- * Whether a record logged since kmsg_open() (or the last call) contains
- * @a and, unless NULL, @b; 1 if so, 0 if not.
+ * The kernel log records since kmsg_open() (or the last call) that
+ * @match accepts: their number, the first in @first (unless NULL).
+ * Records overwritten before they were read are skipped.
  */
-int kmsg_find(int fd, const char *a, const char *b)
-{
-	char rec[2048];
-	int found = 0;
-	ssize_t n;
-
-	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten records: go on */
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		if (strstr(rec, a) && (!b || strstr(rec, b)))
-			found = 1;
-	}
-	return found;
-}
-
-/*
- * A kernel log record since the last call (or kmsg_open()) that matches
- * a pattern of $KSFT_SPLAT_FILE (splat_match()), in @out; 1 if there is
- * one.
- */
-int kmsg_splat(int fd, char *out, size_t len)
+int kmsg_scan(int fd, int (*match)(const char *rec, const void *arg),
+	      const void *arg, char *first, size_t len)
 {
 	char rec[2048];
 	int found = 0;
@@ -832,12 +810,51 @@ int kmsg_splat(int fd, char *out, size_t len)
 		if (n <= 0)
 			break;
 		rec[n] = 0;
-		if (!found && splat_match(rec)) {
-			snprintf(out, len, "%s", rec);
-			found = 1;
-		}
+		if (!match(rec, arg))
+			continue;
+		if (!found && first)
+			snprintf(first, len, "%s", rec);
+		found++;
 	}
 	return found;
+}
+
+struct kmsg_pair {
+	const char *a;
+	const char *b;
+};
+
+static int kmsg_has_pair(const char *rec, const void *arg)
+{
+	const struct kmsg_pair *p = arg;
+
+	return strstr(rec, p->a) && (!p->b || strstr(rec, p->b));
+}
+
+/*
+ * Whether a record logged since kmsg_open() (or the last call) contains
+ * @a and, unless NULL, @b; 1 if so, 0 if not.
+ */
+int kmsg_find(int fd, const char *a, const char *b)
+{
+	struct kmsg_pair p = { a, b };
+
+	return kmsg_scan(fd, kmsg_has_pair, &p, NULL, 0) > 0;
+}
+
+static int kmsg_is_splat(const char *rec, const void *arg)
+{
+	return !!splat_match(rec);
+}
+
+/*
+ * A kernel log record since the last call (or kmsg_open()) that matches
+ * a pattern of $KSFT_SPLAT_FILE (splat_match()), in @out; 1 if there is
+ * one.
+ */
+int kmsg_splat(int fd, char *out, size_t len)
+{
+	return kmsg_scan(fd, kmsg_is_splat, NULL, out, len) > 0;
 }
 
 /*

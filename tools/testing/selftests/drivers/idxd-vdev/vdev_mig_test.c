@@ -472,27 +472,15 @@ static const char *stream_parse(const struct stream *s, size_t off[8],
 	return NULL;
 }
 
+static int kmsg_has_nocase(const char *rec, const void *needle)
+{
+	return !!strcasestr(rec, needle);
+}
+
 /* Kernel log records since kmsg_open() containing @needle (any case) */
 static int kmsg_grep(int fd, const char *needle, char *first, size_t len)
 {
-	char rec[2048];
-	int found = 0;
-	ssize_t n;
-
-	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		if (strcasestr(rec, needle)) {
-			if (!found && first)
-				snprintf(first, len, "%s", rec);
-			found++;
-		}
-	}
-	return found;
+	return kmsg_scan(fd, kmsg_has_nocase, needle, first, len);
 }
 
 /*

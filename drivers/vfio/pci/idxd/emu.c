@@ -41,7 +41,14 @@
  */
 
 #include <linux/bitfield.h>
+#include <linux/delay.h>
+#include <linux/module.h>
 #include "vdev.h"
+
+static unsigned int reset_drain_ms = 1000;
+module_param(reset_drain_ms, uint, 0644);
+MODULE_PARM_DESC(reset_drain_ms,
+		 "How long a reset of the DSA waits for a vdev's WQ to run what it holds, in ms; the rest is lost to the reset (default: 1000)");
 
 /* These are the commands the vdev supports, for CMDCAP. */
 #define IDXD_VDEV_CMDCAP						\
@@ -1377,6 +1384,38 @@ void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
 	spin_unlock(&v->err_lock);
 	set_bit(IDXD_VDEV_EV_SWERR, &v->events);
 	schedule_work(&v->event_work);
+}
+
+/**
+ * idxd_vdev_host_reset_prepare() - the DSA is about to be reset under a
+ *				    virtual WQ
+ * @v: the vdev, a reference held, the WQ's portals held back
+ *	(idxd_vdev_portal_reset_hold())
+ * @vwq: the virtual WQ
+ * @wq: its host WQ
+ *
+ * What the host WQ holds would be lost to the reset, with no completion
+ * for the guest: it runs first, for reset_drain_ms at most, and the host
+ * WQ is drained then, which waits for what the engines run.  The guest's
+ * stores meanwhile wait in the held portals.
+ */
+void idxd_vdev_host_reset_prepare(struct idxd_vdev *v, unsigned int vwq,
+				  struct idxd_wq *wq)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(READ_ONCE(reset_drain_ms));
+
+	while (idxd_vdev_wq_occupancy(wq)) {
+		if (time_after(jiffies, end)) {
+			dev_warn(&v->vdev.device,
+				 "WQ %u: what it holds is lost to the DSA's reset\n",
+				 vwq);
+			return;
+		}
+		usleep_range(500, 1000);
+	}
+	mutex_lock(&v->parent->cmd_lock);
+	idxd_wq_drain(wq);
+	mutex_unlock(&v->parent->cmd_lock);
 }
 
 /**

@@ -1090,8 +1090,37 @@ static void idxd_vdev_wq_remove(struct idxd_dev *idxd_dev)
 }
 
 /*
+ * The DSA is about to be reset.  The WQ's vdev holds its user's stores to
+ * the WQ's portals back until the DSA is back, and lets what the WQ holds
+ * run first.  A reference keeps the vdev while that runs without the pool
+ * lock.
+ */
+static void idxd_vdev_wq_reset_prepare(struct idxd_dev *idxd_dev)
+{
+	struct idxd_wq *wq = idxd_dev_to_wq(idxd_dev);
+	struct idxd_vdev *v = NULL;
+	struct idxd_vdev_wq *vw;
+	unsigned int vwq = 0;
+
+	mutex_lock(&idxd_vdev_pool_lock);
+	vw = idxd_wq_get_private(wq);
+	if (vw && vw->vdev) {
+		v = vw->vdev;
+		vwq = vw->vwq;
+		get_device(&v->vdev.device);
+		idxd_vdev_portal_reset_hold(v, vwq, true);
+	}
+	mutex_unlock(&idxd_vdev_pool_lock);
+	if (!v)
+		return;
+	idxd_vdev_host_reset_prepare(v, vwq, wq);
+	vfio_put_device(&v->vdev);
+}
+
+/*
  * The DSA was reset and idxd brought it back, which revoked the handles of
- * the IMS entries.  The event work of the WQ's vdev gets them again.
+ * the IMS entries.  The WQ's portals take stores again, and the event work
+ * of the WQ's vdev gets the handles again.
  */
 static void idxd_vdev_wq_reset_done(struct idxd_dev *idxd_dev)
 {
@@ -1103,6 +1132,7 @@ static void idxd_vdev_wq_reset_done(struct idxd_dev *idxd_dev)
 	if (vw && vw->vdev) {
 		dev_info(vw->vdev->vdev.dev, "%s: its DSA was reset\n",
 			 dev_name(wq_confdev(wq)));
+		idxd_vdev_portal_reset_hold(vw->vdev, vw->vwq, false);
 		idxd_vdev_host_reset_done(vw->vdev, vw->vwq);
 	}
 	mutex_unlock(&idxd_vdev_pool_lock);
@@ -1117,6 +1147,7 @@ static struct idxd_device_driver idxd_vdev_wq_driver = {
 	.name		= IDXD_VDEV_NAME,
 	.probe		= idxd_vdev_wq_probe,
 	.remove		= idxd_vdev_wq_remove,
+	.reset_prepare	= idxd_vdev_wq_reset_prepare,
 	.reset_done	= idxd_vdev_wq_reset_done,
 	.type		= idxd_vdev_wq_types,
 };

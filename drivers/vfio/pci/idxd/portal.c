@@ -179,6 +179,22 @@ void idxd_vdev_portal_set_stopped(struct idxd_vdev *v, bool stopped)
 		idxd_vdev_zap_portals(v, i);
 }
 
+/* Set or clear @vwq in @bits, one of the hold bitmaps, and act on it */
+static void idxd_vdev_portal_hold_bit(struct idxd_vdev *v, unsigned long *bits,
+				      unsigned int vwq, bool hold)
+{
+	mutex_lock(&v->map_lock);
+	if (hold)
+		set_bit(vwq, bits);
+	else
+		clear_bit(vwq, bits);
+	mutex_unlock(&v->map_lock);
+	if (hold)
+		idxd_vdev_zap_portals(v, vwq);
+	else
+		wake_up_all(&v->hold_wait);
+}
+
 /**
  * idxd_vdev_portal_hold() - hold the user's stores to a WQ's portals back
  * @v: the vdev
@@ -196,16 +212,31 @@ void idxd_vdev_portal_set_stopped(struct idxd_vdev *v, bool stopped)
 void idxd_vdev_portal_hold(struct idxd_vdev *v, unsigned int vwq, bool hold)
 {
 	lockdep_assert_held(&v->parent->cmd_lock);
-	mutex_lock(&v->map_lock);
-	if (hold)
-		set_bit(vwq, &v->held);
-	else
-		clear_bit(vwq, &v->held);
-	mutex_unlock(&v->map_lock);
-	if (hold)
-		idxd_vdev_zap_portals(v, vwq);
-	else
-		wake_up_all(&v->hold_wait);
+	idxd_vdev_portal_hold_bit(v, &v->held, vwq, hold);
+}
+
+/**
+ * idxd_vdev_portal_reset_hold() - hold a WQ's portals back across a reset
+ * @v: the vdev
+ * @vwq: the virtual WQ
+ * @hold: hold them back, or let them go
+ *
+ * As idxd_vdev_portal_hold(), while the DSA is reset: a store the user
+ * makes meanwhile waits until the DSA and its WQs are back, instead of
+ * going to a disabled WQ and being lost.
+ *
+ * Context: idxd_vdev_pool_lock held, from the reset's callbacks.
+ */
+void idxd_vdev_portal_reset_hold(struct idxd_vdev *v, unsigned int vwq,
+				 bool hold)
+{
+	idxd_vdev_portal_hold_bit(v, &v->reset_held, vwq, hold);
+}
+
+/* Whether the user's stores to the portals of virtual WQ @vwq wait */
+static bool idxd_vdev_portal_held(struct idxd_vdev *v, unsigned int vwq)
+{
+	return test_bit(vwq, &v->held) || test_bit(vwq, &v->reset_held);
 }
 
 /*
@@ -249,10 +280,10 @@ static vm_fault_t idxd_vdev_fault(struct vm_fault *vmf)
 	vm_fault_t ret;
 
 	mutex_lock(&v->map_lock);
-	if (vwq < v->nwqs && test_bit(vwq, &v->held)) {
+	if (vwq < v->nwqs && idxd_vdev_portal_held(v, vwq)) {
 		mutex_unlock(&v->map_lock);
 		/* A fatal signal ends the wait; the access faults again. */
-		wait_event_killable(v->hold_wait, !test_bit(vwq, &v->held));
+		wait_event_killable(v->hold_wait, !idxd_vdev_portal_held(v, vwq));
 		return VM_FAULT_NOPAGE;
 	}
 	if (!idxd_vdev_portal_page(v, off, &pfn) || !v->decode ||

@@ -241,6 +241,8 @@ struct idxd_vdev_irq_stats {
  *	      of that choice; see "BAR2" below
  * @held: the virtual WQs whose portals hold the user's stores back while
  *	  their host WQ is drained (idxd_vdev_portal_hold())
+ * @reset_held: the same while the DSA is reset
+ *		(idxd_vdev_portal_reset_hold())
  * @hold_wait: where faults on held portals wait
  * @gone: the virtual WQs whose host WQ was unbound.  The vdev is halted
  *	  for good once one is set (idxd_vdev_lost()).
@@ -337,8 +339,9 @@ struct idxd_vdev {
 	 * around iommufd calls, which take the mm's mmap_lock inside.
 	 * @map_lock therefore nests inside @lock and inside mmap_lock.
 	 * idxd_vdev_lost() reads @gone without a lock.  @held is changed
-	 * under @map_lock with the parent's cmd_lock held, and a fault on
-	 * a held portal waits for it with no lock but mmap_lock.
+	 * under @map_lock with the parent's cmd_lock held, @reset_held under
+	 * @map_lock with idxd_vdev_pool_lock held, and a fault on a held
+	 * portal waits with no lock but mmap_lock.
 	 */
 	struct mutex			map_lock;
 	unsigned long			gone;
@@ -346,6 +349,7 @@ struct idxd_vdev {
 	bool				decode;
 	struct page			*sink;
 	unsigned long			held;
+	unsigned long			reset_held;
 	wait_queue_head_t		hold_wait;
 
 	/*
@@ -446,6 +450,8 @@ void idxd_vdev_events_init(struct idxd_vdev *v);
 void idxd_vdev_events_cancel(struct idxd_vdev *v);
 void idxd_vdev_wq_err(struct idxd_wq *wq, const union sw_err_reg *err,
 		      void *data);
+void idxd_vdev_host_reset_prepare(struct idxd_vdev *v, unsigned int vwq,
+				  struct idxd_wq *wq);
 void idxd_vdev_host_reset_done(struct idxd_vdev *v, unsigned int vwq);
 void idxd_vdev_wq_revoked(struct idxd_wq *wq, void *data);
 void idxd_vdev_abort_wqs(struct idxd_vdev *v, unsigned long wqs);
@@ -473,6 +479,8 @@ void idxd_vdev_portal_set_enabled(struct idxd_vdev *v, unsigned int vwq,
 void idxd_vdev_portal_set_gone(struct idxd_vdev *v, unsigned int vwq);
 void idxd_vdev_portal_set_stopped(struct idxd_vdev *v, bool stopped);
 void idxd_vdev_portal_hold(struct idxd_vdev *v, unsigned int vwq, bool hold);
+void idxd_vdev_portal_reset_hold(struct idxd_vdev *v, unsigned int vwq,
+				 bool hold);
 ssize_t idxd_vdev_bar2_rw(struct idxd_vdev *v, char __user *buf, size_t count,
 			  loff_t pos, bool write);
 int idxd_vdev_bar2_caps(struct idxd_vdev *v, struct vfio_info_cap *caps);

@@ -1798,6 +1798,88 @@ TEST_F(host, device_revokes_handles)
 	EXPECT_EQ(1, efd_wait(v->efd[1], 1, FIRE_MS));
 }
 
+#define REC_IOVA	0x20000000ull
+#define NREC		128
+
+/* A guest that submits NOOPs one at a time, each waiting for its record */
+struct submitter {
+	struct vdev *v;
+	uint8_t *rec;			/* NREC records, mapped at REC_IOVA */
+	int stop;			/* read with __atomic_load_n() */
+	unsigned int sent;		/* read with __atomic_load_n() */
+	unsigned int lost;
+};
+
+static void *submitter_fn(void *arg)
+{
+	struct submitter *s = arg;
+	uint32_t desc[16];
+	unsigned int i;
+	uint64_t comp;
+	int ms;
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		i = s->sent % NREC;
+		comp = REC_IOVA + 32ull * i;
+		__atomic_store_n(&s->rec[32 * i], 0, __ATOMIC_RELAXED);
+		memset(desc, 0, sizeof(desc));
+		desc[1] = (OP_NOOP << 24) | DESC_CRAV | DESC_RCR;
+		memcpy(&desc[2], &comp, 8);
+		vdev_submit_desc(s->v, 0, desc);
+		/* The device writes the record behind the compiler's back */
+		for (ms = 0; ms < FIRE_MS && !__atomic_load_n(&s->rec[32 * i], __ATOMIC_ACQUIRE);
+		     ms++)
+			usleep(1000);
+		if (!__atomic_load_n(&s->rec[32 * i], __ATOMIC_ACQUIRE))
+			s->lost++;
+		__atomic_store_n(&s->sent, s->sent + 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/*
+ * A function level reset of the DSA while the guest of a vdev submits
+ * descriptors: none is lost.  What the WQ holds when the reset comes runs
+ * first, and the guest's stores during the reset wait in the held
+ * portals until the DSA and its WQs are back.  Before, a store during
+ * the reset went to a disabled WQ and its descriptor never completed.
+ */
+TEST_F(host, dsa_reset_loses_no_descriptor)
+{
+	struct vdev *v = &self->v[0];
+	struct submitter s = { .v = v };
+	unsigned int before, after;
+	char path[PATH_MAX];
+	uint16_t handle;
+	uint32_t ioas;
+	pthread_t t;
+	void *mem;
+
+	ASSERT_EQ(0, one_wq_up(self->bdf, self->uuid[0], sizeof(self->uuid[0]),
+			       v, 1, &handle));
+	mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		   -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	s.rec = mem;
+	ASSERT_EQ(0, vdev_ioas_alloc(v->iommufd, &ioas));
+	ASSERT_EQ(0, vdev_attach_pt(v, ioas));
+	ASSERT_EQ(0, vdev_ioas_map(v->iommufd, ioas, mem, 4096, REC_IOVA));
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, submitter_fn, &s));
+	usleep(QUIET_MS * 1000);
+	before = __atomic_load_n(&s.sent, __ATOMIC_ACQUIRE);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", self->bdf);
+	EXPECT_EQ(0, sysfs_write(path, "1"));
+	after = __atomic_load_n(&s.sent, __ATOMIC_ACQUIRE);
+	usleep(QUIET_MS * 1000);
+	__atomic_store_n(&s.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, s.lost) TH_LOG("%u of %u descriptors never completed", s.lost, s.sent);
+	EXPECT_LT(0, before);
+	EXPECT_LT(after, s.sent) TH_LOG("nothing submitted after the reset");
+	munmap(mem, 4096);
+}
+
 /*
  * A function level reset of the DSA under an open vdev whose vector is in
  * use.  idxd brings the DSA back, WQs and IMS entries as they were, and

@@ -785,18 +785,34 @@ static bool idxd_vdev_cmd_wait(struct idxd_vdev *v, u32 val,
 }
 
 /*
- * Drop the active command, for a reset of the virtual device: it does not
- * complete, and the work that waits for it stops.
+ * Forget the active command, so that the work that waits for it stops.
+ * Returns its CMD value, 0 if there was none.
  */
-static void idxd_vdev_cmd_drop(struct idxd_vdev *v)
+static u32 idxd_vdev_cmd_clear(struct idxd_vdev *v)
 {
+	u32 val = v->cmd_active;
+
 	lockdep_assert_held(&v->lock);
-	if (!v->cmd_active)
-		return;
 	v->cmd_active = 0;
 	v->cmd_wqs = 0;
 	v->cmd_seq++;
-	idxd_vdev_w32(v, IDXD_CMDSTS_OFFSET, 0);
+	return val;
+}
+
+/* Drop the active command, for a reset of the virtual device */
+static void idxd_vdev_cmd_drop(struct idxd_vdev *v)
+{
+	if (idxd_vdev_cmd_clear(v))
+		idxd_vdev_w32(v, IDXD_CMDSTS_OFFSET, 0);
+}
+
+/* End the active command, if any, with CMDSTS error @err */
+static void idxd_vdev_cmd_end(struct idxd_vdev *v, u32 err)
+{
+	u32 val = idxd_vdev_cmd_clear(v);
+
+	if (val)
+		idxd_vdev_cmd_done(v, val, err, 0);
 }
 
 /*
@@ -823,14 +839,11 @@ static void idxd_vdev_cmd_work(struct work_struct *work)
 
 	mutex_lock(&v->lock);
 	if (v->cmd_active && v->cmd_seq == seq) {
-		v->cmd_wqs = busy;
 		if (busy) {
+			v->cmd_wqs = busy;
 			queue_delayed_work(system_unbound_wq, &v->cmd_work, 1);
 		} else {
-			u32 val = v->cmd_active;
-
-			v->cmd_active = 0;
-			idxd_vdev_cmd_done(v, val, IDXD_CMDSTS_SUCCESS, 0);
+			idxd_vdev_cmd_end(v, IDXD_CMDSTS_SUCCESS);
 		}
 	}
 	mutex_unlock(&v->lock);
@@ -855,20 +868,6 @@ void idxd_vdev_cmd_init(struct idxd_vdev *v)
 void idxd_vdev_cmd_flush(struct idxd_vdev *v)
 {
 	cancel_delayed_work_sync(&v->cmd_work);
-}
-
-/* End the active command, if any, with CMDSTS error @err. */
-static void idxd_vdev_cmd_end(struct idxd_vdev *v, u32 err)
-{
-	u32 val = v->cmd_active;
-
-	lockdep_assert_held(&v->lock);
-	if (!val)
-		return;
-	v->cmd_active = 0;
-	v->cmd_wqs = 0;
-	v->cmd_seq++;
-	idxd_vdev_cmd_done(v, val, err, 0);
 }
 
 /**

@@ -156,6 +156,20 @@ static int idxd_vdev_wq_pasid(struct idxd_vdev *v, struct idxd_vdev_wq *vw,
 	return rc;
 }
 
+/*
+ * Register the vdev's error and revocation handlers on a WQ of it, whose
+ * data is @vw, or clear them.  Under idxd_vdev_pool_lock, which orders
+ * them against the WQ's unbinding.
+ */
+static void idxd_vdev_wq_handlers(struct idxd_vdev_wq *vw, bool on)
+{
+	lockdep_assert_held(&idxd_vdev_pool_lock);
+	idxd_wq_set_err_handler(vw->wq, on ? idxd_vdev_wq_err : NULL,
+				on ? vw : NULL);
+	idxd_wq_set_revoke_handler(vw->wq, on ? idxd_vdev_wq_revoked : NULL,
+				   on ? vw : NULL);
+}
+
 /**
  * idxd_vdev_claim() - take the WQs of a new vdev from the pool
  * @v: the vdev, with its parent, number of WQs and PASID
@@ -203,14 +217,9 @@ static int idxd_vdev_claim(struct idxd_vdev *v)
 	}
 
 	mutex_lock(&idxd_vdev_pool_lock);
-	for (i = 0; i < v->nwqs; i++) {
-		if (v->wqs[i]->unbound)
-			continue;
-		idxd_wq_set_err_handler(v->wqs[i]->wq, idxd_vdev_wq_err,
-					v->wqs[i]);
-		idxd_wq_set_revoke_handler(v->wqs[i]->wq, idxd_vdev_wq_revoked,
-					   v->wqs[i]);
-	}
+	for (i = 0; i < v->nwqs; i++)
+		if (!v->wqs[i]->unbound)
+			idxd_vdev_wq_handlers(v->wqs[i], true);
 	mutex_unlock(&idxd_vdev_pool_lock);
 	return 0;
 }
@@ -231,12 +240,9 @@ static void idxd_vdev_unclaim(struct idxd_vdev *v)
 
 	/* No error or revocation handler may run once the WQs are gone. */
 	mutex_lock(&idxd_vdev_pool_lock);
-	for (i = 0; i < IDXD_VDEV_MAX_WQS; i++) {
-		if (!v->wqs[i] || v->wqs[i]->unbound)
-			continue;
-		idxd_wq_set_err_handler(v->wqs[i]->wq, NULL, NULL);
-		idxd_wq_set_revoke_handler(v->wqs[i]->wq, NULL, NULL);
-	}
+	for (i = 0; i < IDXD_VDEV_MAX_WQS; i++)
+		if (v->wqs[i] && !v->wqs[i]->unbound)
+			idxd_vdev_wq_handlers(v->wqs[i], false);
 	mutex_unlock(&idxd_vdev_pool_lock);
 
 	for (i = 0; i < IDXD_VDEV_MAX_WQS; i++)
@@ -907,8 +913,7 @@ static void idxd_vdev_wq_unbound(struct idxd_vdev_wq *vw)
 	 * pool lock: once it is dropped, the vdev's removal frees an unbound
 	 * @vw (idxd_vdev_unclaim()).
 	 */
-	idxd_wq_set_err_handler(vw->wq, NULL, NULL);
-	idxd_wq_set_revoke_handler(vw->wq, NULL, NULL);
+	idxd_vdev_wq_handlers(vw, false);
 	dev_warn(v->vdev.dev, "%s unbound: the vdev is halted\n",
 		 dev_name(wq_confdev(vw->wq)));
 	mutex_lock(&v->lock);
